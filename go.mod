@@ -1,0 +1,3 @@
+module github.com/mountkit/mountkit
+
+go 1.26

@@ -1,0 +1,453 @@
+package vfs
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Superblock flags (SB_*), with Linux's values. Only those that live on
+// the superblock are here; per-mount flags belong to the mount layer.
+const (
+	SB_RDONLY      = 1 << 0
+	SB_SYNCHRONOUS = 1 << 4
+	SB_MANDLOCK    = 1 << 6
+	SB_DIRSYNC     = 1 << 7
+	SB_SILENT      = 1 << 15
+	SB_POSIXACL    = 1 << 16
+	SB_I_VERSION   = 1 << 23
+	SB_LAZYTIME    = 1 << 25
+)
+
+// Superblock is a mounted instance of a Filesystem as the vfs layer keeps
+// it: the backend, its device number, its SB_* flags and the root of its
+// dentry cache. Every mount of one filesystem instance shares one
+// Superblock.
+type Superblock struct {
+	fs    Filesystem
+	dev   uint64
+	flags atomic.Uint32
+	root  *Dentry
+
+	// renameMu serialises renames within the superblock and keeps the
+	// parent/name links of its dentries stable for readers that render
+	// paths. Lock order: renameMu, then directory dentry locks.
+	renameMu sync.RWMutex
+}
+
+// NewSuperblock wraps fs with device number dev and superblock flags.
+func NewSuperblock(fs Filesystem, dev uint64, flags uint32) *Superblock {
+	sb := &Superblock{fs: fs, dev: dev}
+	sb.flags.Store(flags)
+	root := &Dentry{sb: sb, inode: fs.Root(), isDir: true}
+	root.name.Store(&rootName)
+	root.parent.Store(root)
+	sb.root = root
+	return sb
+}
+
+var rootName = "/"
+
+// Filesystem returns the backend.
+func (sb *Superblock) Filesystem() Filesystem { return sb.fs }
+
+// Dev returns the superblock's device number (st_dev).
+func (sb *Superblock) Dev() uint64 { return sb.dev }
+
+// Flags returns the SB_* flags.
+func (sb *Superblock) Flags() uint32 { return sb.flags.Load() }
+
+// SetFlags replaces the SB_* flags.
+func (sb *Superblock) SetFlags(f uint32) { sb.flags.Store(f) }
+
+// ReadOnly reports whether SB_RDONLY is set.
+func (sb *Superblock) ReadOnly() bool { return sb.flags.Load()&SB_RDONLY != 0 }
+
+// Root returns the dentry of the filesystem's root directory.
+func (sb *Superblock) Root() *Dentry { return sb.root }
+
+// Dentry is a name in a superblock's tree, cached so that it keeps one
+// identity while anything refers to it: a mount on it, a mount rooted at
+// it, an open file, a working directory. Lookups of the same name in the
+// same directory return the same *Dentry until the name is removed or
+// renamed away.
+//
+// Invariants: a dentry's parent is a directory of the same superblock; the
+// root is its own parent; a dentry that was unlinked, removed or replaced
+// by a rename is dead and no longer in its parent's children; a dead
+// directory accepts no new entries.
+type Dentry struct {
+	sb    *Superblock
+	inode Inode
+	isDir bool
+
+	parent atomic.Pointer[Dentry] // changed under sb.renameMu (write)
+	name   atomic.Pointer[string] // changed under sb.renameMu (write)
+	dead   atomic.Bool
+
+	// mounts counts the mounts whose mountpoint is this dentry, in any
+	// namespace. The mount layer maintains it.
+	mounts atomic.Int32
+
+	mu       sync.Mutex // guards children and serialises changes to this directory
+	children map[string]*Dentry
+}
+
+// Superblock returns the superblock d belongs to.
+func (d *Dentry) Superblock() *Superblock { return d.sb }
+
+// Inode returns the backend inode.
+func (d *Dentry) Inode() Inode { return d.inode }
+
+// IsDir reports whether d is a directory.
+func (d *Dentry) IsDir() bool { return d.isDir }
+
+// Parent returns d's parent directory; the root is its own parent.
+func (d *Dentry) Parent() *Dentry { return d.parent.Load() }
+
+// Name returns d's name in its parent ("/" for the root).
+func (d *Dentry) Name() string { return *d.name.Load() }
+
+// IsRoot reports whether d is the root of its superblock.
+func (d *Dentry) IsRoot() bool { return d == d.sb.root }
+
+// Dead reports whether d was removed from the tree.
+func (d *Dentry) Dead() bool { return d.dead.Load() }
+
+// Mounts returns the number of mounts on d.
+func (d *Dentry) Mounts() int32 { return d.mounts.Load() }
+
+// AddMount adjusts the count of mounts on d by delta.
+func (d *Dentry) AddMount(delta int32) { d.mounts.Add(delta) }
+
+// Path returns d's path from the root of its superblock, as Linux's
+// dentry_path renders it: "/" for the root, "/a/b" below it, and the
+// suffix "//deleted" for a dead dentry.
+func (d *Dentry) Path() string {
+	d.sb.renameMu.RLock()
+	defer d.sb.renameMu.RUnlock()
+	var parts []string
+	dead := d.Dead()
+	for e := d; !e.IsRoot(); e = e.Parent() {
+		parts = append(parts, e.Name())
+	}
+	var b strings.Builder
+	for i := len(parts) - 1; i >= 0; i-- {
+		b.WriteByte('/')
+		b.WriteString(parts[i])
+	}
+	if b.Len() == 0 {
+		b.WriteByte('/')
+	}
+	if dead {
+		b.WriteString("//deleted")
+	}
+	return b.String()
+}
+
+// IsAncestor reports whether a is d or one of d's ancestors.
+func (d *Dentry) IsAncestor(a *Dentry) bool {
+	for e := d; ; e = e.Parent() {
+		if e == a {
+			return true
+		}
+		if e.IsRoot() {
+			return false
+		}
+	}
+}
+
+func newChild(parent *Dentry, name string, ino Inode, isDir bool) *Dentry {
+	c := &Dentry{sb: parent.sb, inode: ino, isDir: isDir}
+	c.name.Store(&name)
+	c.parent.Store(parent)
+	return c
+}
+
+func isDirInode(ino Inode) (bool, error) {
+	a, err := ino.Getattr()
+	if err != nil {
+		return false, err
+	}
+	return a.Mode.IsDir(), nil
+}
+
+// lookupLocked returns the child called name; d.mu is held.
+func (d *Dentry) lookupLocked(name string) (*Dentry, error) {
+	if c := d.children[name]; c != nil {
+		return c, nil
+	}
+	if d.Dead() {
+		return nil, ENOENT
+	}
+	ino, err := d.inode.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	isDir, err := isDirInode(ino)
+	if err != nil {
+		return nil, err
+	}
+	c := newChild(d, name, ino, isDir)
+	if d.children == nil {
+		d.children = make(map[string]*Dentry)
+	}
+	d.children[name] = c
+	return c, nil
+}
+
+// Lookup returns the child of directory d called name, which must be a
+// plain name (not "", "." or ".."; the mount layer resolves those).
+func (d *Dentry) Lookup(name string) (*Dentry, error) {
+	if !d.isDir {
+		return nil, ENOTDIR
+	}
+	d.mu.Lock()
+	c, err := d.lookupLocked(name)
+	d.mu.Unlock()
+	return c, err
+}
+
+// Cached returns the cached child called name without asking the backend.
+func (d *Dentry) Cached(name string) *Dentry {
+	d.mu.Lock()
+	c := d.children[name]
+	d.mu.Unlock()
+	return c
+}
+
+// create runs op to make the entry name in d and caches the result.
+func (d *Dentry) create(name string, op func() (Inode, error)) (*Dentry, error) {
+	if !d.isDir {
+		return nil, ENOTDIR
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.Dead() {
+		return nil, ENOENT
+	}
+	if _, err := d.lookupLocked(name); err == nil {
+		return nil, EEXIST
+	} else if err != ENOENT {
+		return nil, err
+	}
+	ino, err := op()
+	if err != nil {
+		return nil, err
+	}
+	isDir, err := isDirInode(ino)
+	if err != nil {
+		return nil, err
+	}
+	c := newChild(d, name, ino, isDir)
+	if d.children == nil {
+		d.children = make(map[string]*Dentry)
+	}
+	d.children[name] = c
+	return c, nil
+}
+
+// Create makes the regular file name in d.
+func (d *Dentry) Create(name string, o CreateOpts) (*Dentry, error) {
+	return d.create(name, func() (Inode, error) { return d.inode.Create(name, o) })
+}
+
+// Mkdir makes the directory name in d.
+func (d *Dentry) Mkdir(name string, o CreateOpts) (*Dentry, error) {
+	return d.create(name, func() (Inode, error) { return d.inode.Mkdir(name, o) })
+}
+
+// Mknod makes the device node, FIFO or socket name in d.
+func (d *Dentry) Mknod(name string, o CreateOpts) (*Dentry, error) {
+	return d.create(name, func() (Inode, error) { return d.inode.Mknod(name, o) })
+}
+
+// Symlink makes the symbolic link name in d, pointing to target.
+func (d *Dentry) Symlink(name, target string, o CreateOpts) (*Dentry, error) {
+	return d.create(name, func() (Inode, error) { return d.inode.Symlink(name, target, o) })
+}
+
+// Link gives target, a non-directory of the same superblock, the extra
+// name name in d. EPERM for a directory, ENOENT for a dead target, EXDEV
+// across superblocks.
+func (d *Dentry) Link(name string, target *Dentry) (*Dentry, error) {
+	if target.sb != d.sb {
+		return nil, EXDEV
+	}
+	if target.isDir {
+		return nil, EPERM
+	}
+	return d.create(name, func() (Inode, error) {
+		if target.Dead() {
+			return nil, ENOENT
+		}
+		if err := d.inode.Link(name, target.inode); err != nil {
+			return nil, err
+		}
+		return target.inode, nil
+	})
+}
+
+// remove deletes the child name of d: Unlink for a non-directory
+// (EISDIR for a directory) or Rmdir for a directory (ENOTDIR otherwise).
+// busy, when not nil, is called with the victim under the directory lock
+// and may veto the removal (the mount layer refuses mountpoints with EBUSY).
+func (d *Dentry) remove(name string, dir bool, busy func(*Dentry) error) error {
+	if !d.isDir {
+		return ENOTDIR
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c, err := d.lookupLocked(name)
+	if err != nil {
+		return err
+	}
+	switch {
+	case dir && !c.isDir:
+		return ENOTDIR
+	case !dir && c.isDir:
+		return EISDIR
+	}
+	if busy != nil {
+		if err := busy(c); err != nil {
+			return err
+		}
+	}
+	if dir {
+		err = d.inode.Rmdir(name)
+	} else {
+		err = d.inode.Unlink(name)
+	}
+	if err != nil {
+		return err
+	}
+	c.dead.Store(true)
+	delete(d.children, name)
+	return nil
+}
+
+// Unlink removes the non-directory name from d.
+func (d *Dentry) Unlink(name string, busy func(*Dentry) error) error {
+	return d.remove(name, false, busy)
+}
+
+// Rmdir removes the empty directory name from d.
+func (d *Dentry) Rmdir(name string, busy func(*Dentry) error) error {
+	return d.remove(name, true, busy)
+}
+
+// lockDirs locks the directories a and b (which may be equal).
+// sb.renameMu is held for writing, so no other goroutine locks two
+// directories at once and any order is deadlock-free.
+func lockDirs(a, b *Dentry) {
+	a.mu.Lock()
+	if b != a {
+		b.mu.Lock()
+	}
+}
+
+func unlockDirs(a, b *Dentry) {
+	if b != a {
+		b.mu.Unlock()
+	}
+	a.mu.Unlock()
+}
+
+// Rename moves oldName in d to newName in newDir, following Linux's
+// renameat2 checks in Linux's order: flags, ENOENT for a missing source,
+// EEXIST with RENAME_NOREPLACE, ENOENT with RENAME_EXCHANGE and no target,
+// EINVAL when the source is an ancestor of the target directory, ENOTEMPTY
+// (EINVAL for an exchange) when the target is an ancestor of the source,
+// then ENOTDIR/EISDIR for mismatched types. Renaming a name onto another
+// name of the same inode succeeds and changes nothing. busy, when not nil,
+// is called with the source and then with the target (if any) under the
+// locks, and may veto the rename.
+func (d *Dentry) Rename(oldName string, newDir *Dentry, newName string, flags uint32, busy func(*Dentry) error) error {
+	if flags&^(RENAME_NOREPLACE|RENAME_EXCHANGE|RENAME_WHITEOUT) != 0 ||
+		flags&(RENAME_NOREPLACE|RENAME_EXCHANGE) == RENAME_NOREPLACE|RENAME_EXCHANGE ||
+		flags&(RENAME_WHITEOUT|RENAME_EXCHANGE) == RENAME_WHITEOUT|RENAME_EXCHANGE {
+		return EINVAL
+	}
+	if !d.isDir || !newDir.isDir {
+		return ENOTDIR
+	}
+	if newDir.sb != d.sb {
+		return EXDEV
+	}
+	sb := d.sb
+	sb.renameMu.Lock()
+	defer sb.renameMu.Unlock()
+	lockDirs(d, newDir)
+	defer unlockDirs(d, newDir)
+
+	src, err := d.lookupLocked(oldName)
+	if err != nil {
+		return err
+	}
+	dst, err := newDir.lookupLocked(newName)
+	switch {
+	case err == ENOENT:
+		dst = nil
+	case err != nil:
+		return err
+	}
+	exchange := flags&RENAME_EXCHANGE != 0
+	if dst != nil && flags&RENAME_NOREPLACE != 0 {
+		return EEXIST
+	}
+	if dst == nil && exchange {
+		return ENOENT
+	}
+	if newDir.IsAncestor(src) {
+		return EINVAL
+	}
+	if dst != nil && d.IsAncestor(dst) {
+		if exchange {
+			return EINVAL
+		}
+		return ENOTEMPTY
+	}
+	if dst != nil && src.inode == dst.inode {
+		return nil
+	}
+	if dst != nil && !exchange {
+		switch {
+		case src.isDir && !dst.isDir:
+			return ENOTDIR
+		case !src.isDir && dst.isDir:
+			return EISDIR
+		}
+	}
+	if newDir.Dead() {
+		return ENOENT
+	}
+	if busy != nil {
+		if err := busy(src); err != nil {
+			return err
+		}
+		if dst != nil {
+			if err := busy(dst); err != nil {
+				return err
+			}
+		}
+	}
+	if err := d.inode.Rename(oldName, newDir.inode, newName, flags); err != nil {
+		return err
+	}
+	delete(d.children, oldName)
+	if exchange {
+		delete(newDir.children, newName)
+		dst.name.Store(&oldName)
+		dst.parent.Store(d)
+		d.children[oldName] = dst
+	} else if dst != nil {
+		dst.dead.Store(true)
+	}
+	src.name.Store(&newName)
+	src.parent.Store(newDir)
+	if newDir.children == nil {
+		newDir.children = make(map[string]*Dentry)
+	}
+	newDir.children[newName] = src
+	return nil
+}

@@ -1,0 +1,108 @@
+package vfs
+
+// Filesystem is one instance of a filesystem: Linux's super_block as a
+// backend sees it. A filesystem type creates it from a mount's source,
+// flags and data; the mount layer wraps it in a Superblock.
+//
+// A Filesystem knows nothing of where it is mounted.
+type Filesystem interface {
+	// Root returns the root directory.
+	Root() Inode
+	// Type returns the filesystem type name shown in mountinfo ("tmpfs").
+	Type() string
+	// Statfs reports usage.
+	Statfs() (Statfs, error)
+	// Options returns the filesystem's own super options for mountinfo,
+	// comma separated, as its show_options would print them ("size=1024k").
+	// The generic ones (rw/ro, sync, dirsync, lazytime) are not included.
+	Options() string
+}
+
+// Reconfigurer is implemented by a Filesystem that accepts a remount
+// (MS_REMOUNT) with new data. Reconfigure validates data first and changes
+// nothing when it returns an error.
+type Reconfigurer interface {
+	Reconfigure(data string) error
+}
+
+// Releaser is implemented by a Filesystem that wants to know when its last
+// mount is gone (Linux's kill_sb); it may flush and free its state.
+type Releaser interface {
+	Release() error
+}
+
+// Inode is a file of a backend. The vfs layer reaches inodes through
+// dentries (see Dentry), checks permissions, read-only state and the
+// generic rules of each operation, and then calls the Inode.
+//
+// Methods that make no sense for an inode's type return ENOTDIR (directory
+// operations on a non-directory), EINVAL (Readlink on a non-symlink) or
+// EPERM. Directory-changing methods are called with the directory's
+// dentry lock held, so a backend sees at most one of them at a time per
+// directory (and for Rename, the superblock's rename lock is held as well);
+// everything else may be called concurrently.
+type Inode interface {
+	// Getattr returns the inode's attributes.
+	Getattr() (Attr, error)
+	// Setattr changes attributes; see SetAttr.
+	Setattr(s *SetAttr) error
+
+	// Lookup returns the child called name, or ENOENT.
+	Lookup(name string) (Inode, error)
+	// Create makes a regular file; EEXIST if name exists.
+	Create(name string, o CreateOpts) (Inode, error)
+	// Mkdir makes a directory; EEXIST if name exists.
+	Mkdir(name string, o CreateOpts) (Inode, error)
+	// Mknod makes a device node, FIFO or socket from o.Mode and o.Rdev.
+	Mknod(name string, o CreateOpts) (Inode, error)
+	// Symlink makes a symbolic link to target.
+	Symlink(name, target string, o CreateOpts) (Inode, error)
+	// Link gives the existing non-directory target the extra name name.
+	Link(name string, target Inode) error
+	// Unlink removes the non-directory name.
+	Unlink(name string) error
+	// Rmdir removes the empty directory name; ENOTEMPTY otherwise.
+	Rmdir(name string) error
+	// Rename moves oldName in this directory to newName in newDir, which
+	// belongs to the same filesystem. The caller has checked the type
+	// rules (EISDIR, ENOTDIR), the ancestry rules and the flags against
+	// the dentries; the backend checks that a replaced directory is empty
+	// and performs the move (or the exchange, with RENAME_EXCHANGE).
+	Rename(oldName string, newDir Inode, newName string, flags uint32) error
+	// Readlink returns a symbolic link's target.
+	Readlink() (string, error)
+
+	// Open opens the inode; flags are the open(2) flags less O_CREAT,
+	// O_EXCL and O_NOFOLLOW, and with O_TRUNC already applied.
+	Open(flags int) (File, error)
+
+	// Getxattr returns an extended attribute's value, or ENODATA.
+	Getxattr(name string) ([]byte, error)
+	// Setxattr sets an extended attribute; flags is 0, XATTR_CREATE or
+	// XATTR_REPLACE.
+	Setxattr(name string, value []byte, flags int) error
+	// Listxattr returns the names of the extended attributes.
+	Listxattr() ([]string, error)
+	// Removexattr removes an extended attribute, or fails with ENODATA.
+	Removexattr(name string) error
+}
+
+// File is an open file of a backend.
+type File interface {
+	// ReadAt reads at off as pread(2) does: a short count at end of file,
+	// 0 and no error at or past it. EISDIR for a directory.
+	ReadAt(p []byte, off int64) (int, error)
+	// WriteAt writes at off as pwrite(2) does, except that a file opened
+	// with O_APPEND writes at its end whatever off is.
+	WriteAt(p []byte, off int64) (int, error)
+	// ReadDir calls emit for the directory's entries from cookie on, in a
+	// stable order, until emit returns false or the entries run out. The
+	// vfs layer synthesises "." and ".." at cookies 0 and 1, so a backend
+	// starts at cookie 2 and leaves those two names out. Cookies stay
+	// valid across changes to the directory. ENOTDIR for a non-directory.
+	ReadDir(cookie uint64, emit func(DirEntry) bool) error
+	// Sync flushes the file's data and metadata (fsync).
+	Sync() error
+	// Close releases the file.
+	Close() error
+}
