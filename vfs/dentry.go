@@ -290,9 +290,10 @@ func (d *Dentry) Link(name string, target *Dentry) (*Dentry, error) {
 
 // remove deletes the child name of d: Unlink for a non-directory
 // (EISDIR for a directory) or Rmdir for a directory (ENOTDIR otherwise).
-// busy, when not nil, is called with the victim under the directory lock
-// and may veto the removal (the mount layer refuses mountpoints with EBUSY).
-func (d *Dentry) remove(name string, dir bool, busy func(*Dentry) error) error {
+// check, when not nil, is called with the victim under the directory lock
+// before anything else is checked, and may veto the removal: the mount
+// layer checks permissions, types and mountpoints there in Linux's order.
+func (d *Dentry) remove(name string, dir bool, check func(*Dentry) error) error {
 	if !d.isDir {
 		return ENOTDIR
 	}
@@ -302,16 +303,16 @@ func (d *Dentry) remove(name string, dir bool, busy func(*Dentry) error) error {
 	if err != nil {
 		return err
 	}
+	if check != nil {
+		if err := check(c); err != nil {
+			return err
+		}
+	}
 	switch {
 	case dir && !c.isDir:
 		return ENOTDIR
 	case !dir && c.isDir:
 		return EISDIR
-	}
-	if busy != nil {
-		if err := busy(c); err != nil {
-			return err
-		}
 	}
 	if dir {
 		err = d.inode.Rmdir(name)
@@ -327,13 +328,13 @@ func (d *Dentry) remove(name string, dir bool, busy func(*Dentry) error) error {
 }
 
 // Unlink removes the non-directory name from d.
-func (d *Dentry) Unlink(name string, busy func(*Dentry) error) error {
-	return d.remove(name, false, busy)
+func (d *Dentry) Unlink(name string, check func(*Dentry) error) error {
+	return d.remove(name, false, check)
 }
 
 // Rmdir removes the empty directory name from d.
-func (d *Dentry) Rmdir(name string, busy func(*Dentry) error) error {
-	return d.remove(name, true, busy)
+func (d *Dentry) Rmdir(name string, check func(*Dentry) error) error {
+	return d.remove(name, true, check)
 }
 
 // lockDirs locks the directories a and b (which may be equal).

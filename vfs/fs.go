@@ -106,3 +106,21 @@ type File interface {
 	// Close releases the file.
 	Close() error
 }
+
+// MountRequest is what a filesystem type is given to make a filesystem
+// for mount(2).
+type MountRequest struct {
+	Source string // the source string, "" when NULL
+	Flags  uint64 // the mount(2) flags (MS_*)
+	Data   string // the mount data, "" when NULL
+	Cred   *Cred  // the mounting process's credentials
+	// Lookup resolves path as the mounting process would, following
+	// symbolic links; filesystems whose source or options name files
+	// (a block device, overlay's layers) use it.
+	Lookup func(path string) (*Dentry, error)
+}
+
+// NewFilesystemFunc makes a filesystem for a mount request. It may return
+// a Filesystem it returned before (a block device mounted twice, a shared
+// cgroup hierarchy); the mount layer then reuses its Superblock.
+type NewFilesystemFunc func(req *MountRequest) (Filesystem, error)

@@ -1,0 +1,18 @@
+// Package mountkit reproduces the Linux mount layer in pure Go: mount
+// trees, per-mount flags, umount2, mount namespaces, chroot and path
+// resolution across mounts, over pluggable filesystems, with Linux's
+// errnos and /proc/self/mountinfo.
+//
+// The work is split into packages, each with one idea:
+//
+//   - vfs: the contract filesystems implement, the dentry cache, Errno.
+//   - mount: namespaces, mounts, processes (FsContext) and the path
+//     system calls.
+//   - memfs: an in-memory filesystem with tmpfs semantics.
+//   - script: the mount-script interpreter that runs the same script on
+//     the library and on the real kernel, to prove the two agree.
+//
+// This package ties them together: NewKernel registers every filesystem
+// type of the module, and Boot starts a namespace as a booted Linux
+// system has it.
+package mountkit

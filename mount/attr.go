@@ -1,0 +1,204 @@
+package mount
+
+import "github.com/mountkit/mountkit/vfs"
+
+// Stat is what stat(2) returns: the inode's attributes and the device of
+// its superblock.
+type Stat struct {
+	vfs.Attr
+	Dev uint64
+}
+
+func statOf(l Location) (Stat, error) {
+	a, err := l.Dentry.Inode().Getattr()
+	if err != nil {
+		return Stat{}, err
+	}
+	return Stat{Attr: a, Dev: l.Dentry.Superblock().Dev()}, nil
+}
+
+// Stat is stat(2): it follows a final symbolic link.
+func (c *FsContext) Stat(path string) (Stat, error) {
+	l, err := c.Resolve(path, true)
+	if err != nil {
+		return Stat{}, err
+	}
+	return statOf(l)
+}
+
+// Lstat is lstat(2): a final symbolic link is reported itself.
+func (c *FsContext) Lstat(path string) (Stat, error) {
+	l, err := c.Resolve(path, false)
+	if err != nil {
+		return Stat{}, err
+	}
+	return statOf(l)
+}
+
+// Readlink is readlink(2); EINVAL when path is not a symbolic link.
+func (c *FsContext) Readlink(path string) (string, error) {
+	l, err := c.Resolve(path, false)
+	if err != nil {
+		return "", err
+	}
+	if !isSymlink(l.Dentry) {
+		return "", vfs.EINVAL
+	}
+	return l.Dentry.Inode().Readlink()
+}
+
+// setattr applies s to the inode at l after the read-only check.
+func setattr(l Location, s *vfs.SetAttr) error {
+	if l.Mount.readOnly() {
+		return vfs.EROFS
+	}
+	s.Mask |= vfs.SetCtime
+	s.Ctime = vfs.Now()
+	return l.Dentry.Inode().Setattr(s)
+}
+
+// Chmod is chmod(2): EPERM unless c owns the file or has CAP_FOWNER; the
+// setgid bit is dropped when c is not in the file's group and lacks
+// CAP_FSETID.
+func (c *FsContext) Chmod(path string, mode uint32) error {
+	l, err := c.Resolve(path, true)
+	if err != nil {
+		return err
+	}
+	return c.chmod(l, mode)
+}
+
+func (c *FsContext) chmod(l Location, mode uint32) error {
+	if l.Mount.readOnly() {
+		return vfs.EROFS
+	}
+	a, err := l.Dentry.Inode().Getattr()
+	if err != nil {
+		return err
+	}
+	cred := c.creds()
+	if cred.UID != a.UID && !cred.Caps.Has(vfs.CAP_FOWNER) {
+		return vfs.EPERM
+	}
+	m := vfs.Mode(mode) & (vfs.ModePerm | vfs.ModeSetuid | vfs.ModeSetgid | vfs.ModeSticky)
+	if m&vfs.ModeSetgid != 0 && !cred.InGroup(a.GID) && !cred.Caps.Has(vfs.CAP_FSETID) {
+		m &^= vfs.ModeSetgid
+	}
+	return setattr(l, &vfs.SetAttr{Mask: vfs.SetMode, Mode: m})
+}
+
+// Chown is chown(2); a uid or gid of -1 (0xffffffff) leaves it as it is.
+// Changing the owner needs CAP_CHOWN; changing the group needs ownership
+// and membership of the new group, or CAP_CHOWN. The setuid and setgid
+// bits of a non-directory are cleared, as Linux does.
+func (c *FsContext) Chown(path string, uid, gid uint32) error {
+	l, err := c.Resolve(path, true)
+	if err != nil {
+		return err
+	}
+	return c.chown(l, uid, gid)
+}
+
+// Lchown is lchown(2): like Chown without following a final symlink.
+func (c *FsContext) Lchown(path string, uid, gid uint32) error {
+	l, err := c.Resolve(path, false)
+	if err != nil {
+		return err
+	}
+	return c.chown(l, uid, gid)
+}
+
+func (c *FsContext) chown(l Location, uid, gid uint32) error {
+	if l.Mount.readOnly() {
+		return vfs.EROFS
+	}
+	a, err := l.Dentry.Inode().Getattr()
+	if err != nil {
+		return err
+	}
+	cred := c.creds()
+	s := vfs.SetAttr{}
+	if uid != ^uint32(0) {
+		if uid != a.UID && !cred.Caps.Has(vfs.CAP_CHOWN) {
+			return vfs.EPERM
+		}
+		s.Mask |= vfs.SetUID
+		s.UID = uid
+	}
+	if gid != ^uint32(0) {
+		if gid != a.GID && !cred.Caps.Has(vfs.CAP_CHOWN) &&
+			(cred.UID != a.UID || !cred.InGroup(gid)) {
+			return vfs.EPERM
+		}
+		s.Mask |= vfs.SetGID
+		s.GID = gid
+	}
+	if s.Mask != 0 && !a.Mode.IsDir() && a.Mode&(vfs.ModeSetuid|vfs.ModeSetgid) != 0 {
+		m := a.Mode.Perm() &^ vfs.ModeSetuid
+		if a.Mode&0o010 != 0 {
+			m &^= vfs.ModeSetgid
+		}
+		s.Mask |= vfs.SetMode
+		s.Mode = m
+	}
+	return setattr(l, &s)
+}
+
+// Truncate is truncate(2): EINVAL for a negative length (before the
+// lookup), EISDIR for a directory, EINVAL for anything else that is not a
+// regular file, EROFS, then EACCES without write permission.
+func (c *FsContext) Truncate(path string, length int64) error {
+	if length < 0 {
+		return vfs.EINVAL
+	}
+	l, err := c.Resolve(path, true)
+	if err != nil {
+		return err
+	}
+	return c.truncate(l, length, true)
+}
+
+func (c *FsContext) truncate(l Location, length int64, checkPerm bool) error {
+	a, err := l.Dentry.Inode().Getattr()
+	if err != nil {
+		return err
+	}
+	if a.Mode.IsDir() {
+		return vfs.EISDIR
+	}
+	if !a.Mode.IsRegular() {
+		return vfs.EINVAL
+	}
+	if l.Mount.readOnly() {
+		return vfs.EROFS
+	}
+	if checkPerm {
+		if err := vfs.Permission(&a, c.creds(), vfs.MayWrite); err != nil {
+			return err
+		}
+	}
+	now := vfs.Now()
+	s := vfs.SetAttr{Mask: vfs.SetSize | vfs.SetMtime, Size: length, Mtime: now}
+	return setattr(l, &s)
+}
+
+// Utimes sets the access and modification times of path (utimensat(2)
+// with AT_FDCWD and explicit times, following a final symlink).
+func (c *FsContext) Utimes(path string, atime, mtime vfs.Timespec) error {
+	l, err := c.Resolve(path, true)
+	if err != nil {
+		return err
+	}
+	if l.Mount.readOnly() {
+		return vfs.EROFS
+	}
+	a, err := l.Dentry.Inode().Getattr()
+	if err != nil {
+		return err
+	}
+	cred := c.creds()
+	if cred.UID != a.UID && !cred.Caps.Has(vfs.CAP_FOWNER) {
+		return vfs.EPERM
+	}
+	return setattr(l, &vfs.SetAttr{Mask: vfs.SetAtime | vfs.SetMtime, Atime: atime, Mtime: mtime})
+}

@@ -1,0 +1,163 @@
+package mount
+
+import (
+	"github.com/mountkit/mountkit/vfs"
+)
+
+// Mount is mount(2) with non-NULL arguments: see MountRaw.
+func (c *FsContext) Mount(source, target, fstype string, flags uint64, data string) error {
+	return c.MountRaw(&source, &target, &fstype, flags, &data)
+}
+
+// MountRaw is mount(2) with Linux's own argument conventions: a nil
+// pointer is a NULL pointer (a NULL target is EFAULT, a NULL type on a
+// new mount EINVAL, a NULL or empty source on a bind or move EINVAL).
+//
+// The checks run in Linux's order: the type and source strings (4096
+// bytes or more: EINVAL), the target lookup, the old MS_MGC_VAL magic,
+// MS_NOUSER (EINVAL), CAP_SYS_ADMIN (EPERM), then the operation chosen as
+// do_mount chooses it: MS_REMOUNT, MS_BIND, a propagation change, MS_MOVE,
+// or a new mount.
+//
+// Bind, move, remount and propagation changes are not implemented yet and
+// return ENOSYS after the common checks.
+func (c *FsContext) MountRaw(source, target, fstype *string, flags uint64, data *string) error {
+	if fstype != nil && len(*fstype) >= vfs.PathMax {
+		return vfs.EINVAL
+	}
+	if source != nil && len(*source) >= vfs.PathMax {
+		return vfs.EINVAL
+	}
+	if target == nil {
+		return vfs.EFAULT
+	}
+	var opts string
+	if data != nil {
+		opts = *data
+		if len(opts) >= 4096 {
+			opts = opts[:4095]
+		}
+		if i := indexNUL(opts); i >= 0 {
+			opts = opts[:i]
+		}
+	}
+	// The target is resolved first; the tree may change before it is
+	// locked, so each operation re-checks it under the mount lock.
+	c.k.mu.RLock()
+	tgt, err := c.walker().resolve(*target, true)
+	c.k.mu.RUnlock()
+	if err != nil {
+		return err
+	}
+	if flags&MS_MGC_MSK == MS_MGC_VAL {
+		flags &^= MS_MGC_MSK
+	}
+	flags &= 0xffffffff
+	if flags&MS_NOUSER != 0 {
+		return vfs.EINVAL
+	}
+	cred := c.creds()
+	if !cred.Caps.Has(vfs.CAP_SYS_ADMIN) {
+		return vfs.EPERM
+	}
+	switch {
+	case flags&MS_REMOUNT != 0, flags&MS_BIND != 0,
+		flags&(MS_SHARED|MS_PRIVATE|MS_SLAVE|MS_UNBINDABLE) != 0, flags&MS_MOVE != 0:
+		return vfs.ENOSYS
+	}
+	return c.newMount(tgt, source, fstype, flags, opts, cred)
+}
+
+func indexNUL(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// newMount mounts a new filesystem of type fstype on tgt (do_new_mount).
+func (c *FsContext) newMount(tgt Location, source, fstype *string, flags uint64, data string, cred *vfs.Cred) error {
+	if fstype == nil {
+		return vfs.EINVAL
+	}
+	t, ok := c.k.fsType(*fstype)
+	if !ok {
+		return vfs.ENODEV
+	}
+	src := ""
+	if source != nil {
+		src = *source
+	}
+	req := &vfs.MountRequest{
+		Source: src,
+		Flags:  flags,
+		Data:   data,
+		Cred:   cred,
+		Lookup: func(path string) (*vfs.Dentry, error) {
+			l, err := c.Resolve(path, true)
+			return l.Dentry, err
+		},
+	}
+	fs, err := t.newFS(req)
+	if err != nil {
+		return err
+	}
+	k := c.k
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	_, existed := k.sbs[fs]
+	discard := func(err error) error {
+		if !existed {
+			if r, ok := fs.(vfs.Releaser); ok {
+				_ = r.Release()
+			}
+		}
+		return err
+	}
+	top, err := c.lockTarget(tgt)
+	if err != nil {
+		return discard(err)
+	}
+	if existed && top.Mount.sb.Filesystem() == fs && top.IsMountRoot() {
+		return discard(vfs.EBUSY)
+	}
+	root := fs.Root()
+	a, err := root.Getattr()
+	if err != nil {
+		return discard(err)
+	}
+	if a.Mode.IsSymlink() {
+		return discard(vfs.EINVAL)
+	}
+	if a.Mode.IsDir() != top.Dentry.IsDir() {
+		return discard(vfs.ENOTDIR)
+	}
+	if len(top.Mount.ns.mounts)+1 > k.mountMax {
+		return discard(vfs.ENOSPC)
+	}
+	sb := k.superblockOf(fs, uint32(flags&sbFlagsMask))
+	devname := "none"
+	if source != nil {
+		devname = *source
+	}
+	m := k.newMount(sb, sb.Root(), devname, mntFlagsOf(flags))
+	k.attach(m, top.Mount, top.Dentry)
+	return nil
+}
+
+// lockTarget returns the place a mount on tgt lands: the root of the
+// topmost mount stacked there. ENOENT when the target was removed or its
+// mount is no longer attached; EINVAL when it is not in c's namespace.
+// k.mu is held.
+func (c *FsContext) lockTarget(tgt Location) (Location, error) {
+	top := c.k.crossDown(tgt)
+	if top.Dentry.Dead() || top.Mount.ns == nil {
+		return Location{}, vfs.ENOENT
+	}
+	if top.Mount.ns != c.Namespace() {
+		return Location{}, vfs.EINVAL
+	}
+	return top, nil
+}

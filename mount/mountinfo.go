@@ -1,0 +1,116 @@
+package mount
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/mountkit/mountkit/vfs"
+)
+
+// MountInfo renders /proc/self/mountinfo for c: one line per mount of c's
+// namespace whose root is reachable from c's root, in creation order, as
+// Linux's show_mountinfo prints them (see proc(5)).
+func (c *FsContext) MountInfo() string {
+	k := c.k
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	root := c.Root()
+	var b strings.Builder
+	for _, m := range c.Namespace().mounts {
+		mp, ok := pathFrom(Location{m, m.root}, root)
+		if !ok {
+			continue
+		}
+		parent := m
+		if m.parent != nil {
+			parent = m.parent
+		}
+		b.WriteString(strconv.FormatUint(uint64(m.id), 10))
+		b.WriteByte(' ')
+		b.WriteString(strconv.FormatUint(uint64(parent.id), 10))
+		b.WriteByte(' ')
+		dev := m.sb.Dev()
+		b.WriteString(strconv.FormatUint(uint64(vfs.Major(dev)), 10))
+		b.WriteByte(':')
+		b.WriteString(strconv.FormatUint(uint64(vfs.Minor(dev)), 10))
+		b.WriteByte(' ')
+		writeEscaped(&b, m.root.Path())
+		b.WriteByte(' ')
+		writeEscaped(&b, mp)
+		b.WriteByte(' ')
+		b.WriteString(mountOptions(m.flags))
+		b.WriteString(" - ")
+		writeEscaped(&b, m.sb.Filesystem().Type())
+		b.WriteByte(' ')
+		writeEscaped(&b, m.devname)
+		b.WriteByte(' ')
+		b.WriteString(superOptions(m.sb))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// mountOptions renders per-mount flags as mountinfo's sixth field.
+func mountOptions(f uint32) string {
+	s := "rw"
+	if f&mntReadonly != 0 {
+		s = "ro"
+	}
+	for _, o := range [...]struct {
+		bit  uint32
+		name string
+	}{
+		{mntNosuid, ",nosuid"}, {mntNodev, ",nodev"}, {mntNoexec, ",noexec"},
+		{mntNoatime, ",noatime"}, {mntNodiratime, ",nodiratime"},
+		{mntRelatime, ",relatime"}, {mntNosymfollow, ",nosymfollow"},
+	} {
+		if f&o.bit != 0 {
+			s += o.name
+		}
+	}
+	return s
+}
+
+// superOptions renders the superblock flags and the filesystem's own
+// options as mountinfo's last field.
+func superOptions(sb *superblock) string {
+	f := sb.Flags()
+	s := "rw"
+	if f&vfs.SB_RDONLY != 0 {
+		s = "ro"
+	}
+	for _, o := range [...]struct {
+		bit  uint32
+		name string
+	}{
+		{vfs.SB_SYNCHRONOUS, ",sync"}, {vfs.SB_DIRSYNC, ",dirsync"},
+		{vfs.SB_MANDLOCK, ",mand"}, {vfs.SB_LAZYTIME, ",lazytime"},
+	} {
+		if f&o.bit != 0 {
+			s += o.name
+		}
+	}
+	if o := sb.Filesystem().Options(); o != "" {
+		s += "," + o
+	}
+	return s
+}
+
+// writeEscaped writes s with space, tab, newline and backslash as octal
+// escapes, as mangle() in fs/proc_namespace.c does.
+func writeEscaped(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ' ':
+			b.WriteString(`\040`)
+		case '\t':
+			b.WriteString(`\011`)
+		case '\n':
+			b.WriteString(`\012`)
+		case '\\':
+			b.WriteString(`\134`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+}

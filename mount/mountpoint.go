@@ -1,0 +1,227 @@
+package mount
+
+import (
+	"sync/atomic"
+
+	"github.com/mountkit/mountkit/vfs"
+)
+
+// Mountpoint is one mount: an attachment of a superblock's dentry (its
+// root) at a dentry of a parent mount (Linux's struct mount).
+//
+// Invariants, under Kernel.mu: an attached mount has a namespace and,
+// unless it is the namespace's root, a parent in the same namespace and an
+// entry in the kernel's mount hash under (parent, mountpoint); at most one
+// mount is hashed under one key, so stacked mounts form a chain in which
+// each mount's parent is the one below and its mountpoint that mount's
+// root. A detached mount has no namespace, no parent and no hash entry; it
+// lives on while Locations (open files, working directories, roots)
+// refer to it and is freed with the last.
+type Mountpoint struct {
+	k        *Kernel
+	id       uint32 // the mount ID, shown in mountinfo
+	uniqueID uint64 // creation order, never reused; mountinfo's order
+	sb       *superblock
+	root     *vfs.Dentry
+	devname  string
+
+	// Guarded by Kernel.mu.
+	ns         *Namespace
+	parent     *Mountpoint
+	mountpoint *vfs.Dentry
+	children   []*Mountpoint
+	flags      uint32 // per-mount flags (mnt*)
+	freed      bool
+
+	// expiry is MNT_EXPIRE's mark: set by the first umount2 call,
+	// cleared whenever a path reference to the mount is dropped.
+	expiry atomic.Bool
+
+	// users counts the Locations held on this mount by open files,
+	// working directories and roots: what makes umount2 fail with EBUSY.
+	users atomic.Int64
+}
+
+// Location is a place in the mount tree: a dentry as seen through a mount
+// (Linux's struct path).
+type Location struct {
+	Mount  *Mountpoint
+	Dentry *vfs.Dentry
+}
+
+// IsMountRoot reports whether l is the root of its mount.
+func (l Location) IsMountRoot() bool { return l.Dentry == l.Mount.root }
+
+// ID returns the mount ID that mountinfo shows.
+func (m *Mountpoint) ID() uint32 { return m.id }
+
+// Root returns the dentry the mount is rooted at.
+func (m *Mountpoint) Root() *vfs.Dentry { return m.root }
+
+// Superblock returns the mounted superblock.
+func (m *Mountpoint) Superblock() *vfs.Superblock { return m.sb.Superblock }
+
+// readOnly reports whether writes through m are refused: its own flag or
+// its superblock's.
+func (m *Mountpoint) readOnly() bool {
+	return m.flags&mntReadonly != 0 || m.sb.ReadOnly()
+}
+
+type hashKey struct {
+	parent *Mountpoint
+	dentry *vfs.Dentry
+}
+
+// newMount makes a mount of sb rooted at root. k.mu is held.
+func (k *Kernel) newMount(sb *superblock, root *vfs.Dentry, devname string, flags uint32) *Mountpoint {
+	k.nextUnique++
+	sb.mounts++
+	return &Mountpoint{
+		k:        k,
+		id:       k.mountIDs.get(),
+		uniqueID: k.nextUnique,
+		sb:       sb,
+		root:     root,
+		devname:  devname,
+		flags:    flags,
+	}
+}
+
+// attach hangs m at dentry d of parent, in parent's namespace. Nothing
+// may be hashed at (parent, d) yet. k.mu is held.
+func (k *Kernel) attach(m, parent *Mountpoint, d *vfs.Dentry) {
+	m.parent = parent
+	m.mountpoint = d
+	parent.children = append(parent.children, m)
+	k.hashMount(m)
+	m.ns = parent.ns
+	m.ns.add(m)
+}
+
+// detach unhooks m from its parent and its namespace, leaving its own
+// children attached to it. k.mu is held.
+func (k *Kernel) detach(m *Mountpoint) {
+	if p := m.parent; p != nil {
+		k.unhashMount(m)
+		for i, c := range p.children {
+			if c == m {
+				p.children = append(p.children[:i], p.children[i+1:]...)
+				break
+			}
+		}
+		m.parent = nil
+		m.mountpoint = nil
+	}
+	if m.ns != nil {
+		m.ns.remove(m)
+		m.ns = nil
+	}
+}
+
+// hashMount enters m, whose parent and mountpoint are set, in the mount
+// hash. k.mu is held.
+func (k *Kernel) hashMount(m *Mountpoint) {
+	k.hash[hashKey{m.parent, m.mountpoint}] = m
+	k.mountsOn[m.mountpoint] = append(k.mountsOn[m.mountpoint], m)
+	m.mountpoint.AddMount(1)
+}
+
+// unhashMount removes m from the mount hash. k.mu is held.
+func (k *Kernel) unhashMount(m *Mountpoint) {
+	d := m.mountpoint
+	delete(k.hash, hashKey{m.parent, d})
+	on := k.mountsOn[d]
+	for i, e := range on {
+		if e == m {
+			on = append(on[:i], on[i+1:]...)
+			break
+		}
+	}
+	if len(on) == 0 {
+		delete(k.mountsOn, d)
+	} else {
+		k.mountsOn[d] = on
+	}
+	d.AddMount(-1)
+}
+
+// isLocalMountpoint reports whether some mount of ns is mounted on d.
+// k.mu is held.
+func (k *Kernel) isLocalMountpoint(ns *Namespace, d *vfs.Dentry) bool {
+	if d.Mounts() == 0 {
+		return false
+	}
+	for _, m := range k.mountsOn[d] {
+		if m.ns == ns {
+			return true
+		}
+	}
+	return false
+}
+
+// lookupChild returns the mount hashed at (m, d), or nil. k.mu is held
+// (for reading at least).
+func (k *Kernel) lookupChild(m *Mountpoint, d *vfs.Dentry) *Mountpoint {
+	if d.Mounts() == 0 {
+		return nil
+	}
+	return k.hash[hashKey{m, d}]
+}
+
+// crossDown moves l onto the root of the topmost mount stacked on it.
+// k.mu is held.
+func (k *Kernel) crossDown(l Location) Location {
+	for {
+		c := k.lookupChild(l.Mount, l.Dentry)
+		if c == nil {
+			return l
+		}
+		l = Location{c, c.root}
+	}
+}
+
+// hold takes a reference on l's mount for a working directory, root or
+// open file.
+func (l Location) hold() Location {
+	l.Mount.users.Add(1)
+	return l
+}
+
+// release drops a reference taken by hold, freeing a detached mount with
+// its last user.
+func (l Location) release() {
+	m := l.Mount
+	if m.expiry.Load() {
+		m.expiry.Store(false)
+	}
+	if m.users.Add(-1) == 0 && m.ns == nil {
+		k := m.k
+		k.mu.Lock()
+		k.freeDetached(m)
+		k.mu.Unlock()
+	}
+}
+
+// freeDetached frees m, a detached mount, and its detached subtree once
+// no Location refers to any of them. k.mu is held.
+func (k *Kernel) freeDetached(m *Mountpoint) {
+	if m.freed || m.ns != nil || m.users.Load() != 0 || m.parent != nil {
+		return
+	}
+	for _, c := range m.children {
+		if c.users.Load() != 0 {
+			return
+		}
+	}
+	m.freed = true
+	children := m.children
+	m.children = nil
+	for _, c := range children {
+		k.unhashMount(c)
+		c.parent = nil
+		c.mountpoint = nil
+		k.freeDetached(c)
+	}
+	k.mountIDs.put(m.id)
+	k.putSuperblock(m.sb)
+}

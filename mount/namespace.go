@@ -1,0 +1,97 @@
+package mount
+
+import (
+	"slices"
+
+	"github.com/mountkit/mountkit/vfs"
+)
+
+// Namespace is a mount namespace: a tree of mounts with a root mount
+// (Linux's mnt_namespace). Processes (FsContexts) refer to one namespace
+// each.
+type Namespace struct {
+	k    *Kernel
+	root *Mountpoint
+
+	// mounts lists the attached mounts in creation order (uniqueID),
+	// the order mountinfo shows them in. Guarded by Kernel.mu.
+	mounts []*Mountpoint
+}
+
+// Kernel returns the kernel the namespace belongs to.
+func (ns *Namespace) Kernel() *Kernel { return ns.k }
+
+// add records m as a mount of ns. k.mu is held.
+func (ns *Namespace) add(m *Mountpoint) {
+	i, _ := slices.BinarySearchFunc(ns.mounts, m.uniqueID, func(e *Mountpoint, id uint64) int {
+		switch {
+		case e.uniqueID < id:
+			return -1
+		case e.uniqueID > id:
+			return 1
+		}
+		return 0
+	})
+	ns.mounts = slices.Insert(ns.mounts, i, m)
+}
+
+// remove forgets m. k.mu is held.
+func (ns *Namespace) remove(m *Mountpoint) {
+	if i := slices.Index(ns.mounts, m); i >= 0 {
+		ns.mounts = slices.Delete(ns.mounts, i, i+1)
+	}
+}
+
+// Count returns the number of mounts in ns.
+func (ns *Namespace) Count() int {
+	ns.k.mu.RLock()
+	defer ns.k.mu.RUnlock()
+	return len(ns.mounts)
+}
+
+// renamedFS gives a filesystem another type name (the rootfs).
+type renamedFS struct {
+	vfs.Filesystem
+	name string
+}
+
+func (r renamedFS) Type() string { return r.name }
+
+// Boot makes a namespace laid out as on a booted Linux system: its root is
+// a "rootfs" mount, a fresh tmpfs from source "none" is mounted on the
+// rootfs's root directory, and the returned init process has the tmpfs's
+// root as its root and working directory, umask 022 and the credentials
+// of root. The "tmpfs" filesystem type must be registered.
+func (k *Kernel) Boot() (*FsContext, error) {
+	t, ok := k.fsType("tmpfs")
+	if !ok {
+		return nil, vfs.ENODEV
+	}
+	cred := vfs.Root()
+	rootfs, err := t.newFS(&vfs.MountRequest{Source: "rootfs", Cred: cred})
+	if err != nil {
+		return nil, err
+	}
+	ns := &Namespace{k: k}
+	k.mu.Lock()
+	sb := k.superblockOf(renamedFS{rootfs, "rootfs"}, 0)
+	m := k.newMount(sb, sb.Root(), "rootfs", 0)
+	m.ns = ns
+	ns.root = m
+	ns.add(m)
+	k.mu.Unlock()
+
+	c := &FsContext{k: k, ns: ns, umask: 0o022, cred: cred}
+	c.root = Location{m, m.root}.hold()
+	c.cwd = Location{m, m.root}.hold()
+	if err := c.Mount("none", "/", "tmpfs", 0, ""); err != nil {
+		c.Close()
+		return nil, err
+	}
+	k.mu.RLock()
+	top := k.crossDown(c.root)
+	k.mu.RUnlock()
+	c.setRoot(top)
+	c.setCwd(top)
+	return c, nil
+}

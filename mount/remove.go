@@ -1,0 +1,208 @@
+package mount
+
+import "github.com/mountkit/mountkit/vfs"
+
+// checkSticky reports whether the sticky bit of dir forbids c to remove
+// or replace victim: c owns neither and lacks CAP_FOWNER.
+func checkSticky(dirAttr, victimAttr *vfs.Attr, cred *vfs.Cred) bool {
+	if dirAttr.Mode&vfs.ModeSticky == 0 {
+		return false
+	}
+	if cred.UID == victimAttr.UID || cred.UID == dirAttr.UID {
+		return false
+	}
+	return !cred.Caps.Has(vfs.CAP_FOWNER)
+}
+
+// mayDeletePerm runs the permission part of Linux's may_delete: write and
+// search on dir, then the sticky rule (EPERM).
+func mayDeletePerm(dir, victim *vfs.Dentry, cred *vfs.Cred) error {
+	da, err := dir.Inode().Getattr()
+	if err != nil {
+		return err
+	}
+	if err := vfs.Permission(&da, cred, vfs.MayWrite|vfs.MayExec); err != nil {
+		return err
+	}
+	va, err := victim.Inode().Getattr()
+	if err != nil {
+		return err
+	}
+	if checkSticky(&da, &va, cred) {
+		return vfs.EPERM
+	}
+	return nil
+}
+
+// mayDelete is Linux's may_delete followed by the mountpoint check of
+// vfs_unlink and vfs_rmdir: permission, sticky bit, type (ENOTDIR or
+// EISDIR), a dead directory (ENOENT), then EBUSY for a dentry mounted on
+// in c's namespace.
+func (c *FsContext) mayDelete(dir, victim *vfs.Dentry, isDir bool, cred *vfs.Cred) error {
+	if err := mayDeletePerm(dir, victim, cred); err != nil {
+		return err
+	}
+	switch {
+	case isDir && !victim.IsDir():
+		return vfs.ENOTDIR
+	case !isDir && victim.IsDir():
+		return vfs.EISDIR
+	}
+	if dir.Dead() {
+		return vfs.ENOENT
+	}
+	if c.k.isLocalMountpoint(c.Namespace(), victim) {
+		return vfs.EBUSY
+	}
+	return nil
+}
+
+// Unlink is unlink(2).
+func (c *FsContext) Unlink(path string) error {
+	c.k.mu.RLock()
+	defer c.k.mu.RUnlock()
+	w := c.walker()
+	op, err := c.lookupParent(w, path)
+	if err != nil {
+		return err
+	}
+	if op.kind != lastNorm {
+		return vfs.EISDIR
+	}
+	if op.dir.Mount.readOnly() {
+		return vfs.EROFS
+	}
+	if len(op.last) > vfs.NameMax {
+		return vfs.ENAMETOOLONG
+	}
+	dir := op.dir.Dentry
+	return dir.Unlink(op.last, func(victim *vfs.Dentry) error {
+		if op.trailing {
+			if victim.IsDir() {
+				return vfs.EISDIR
+			}
+			return vfs.ENOTDIR
+		}
+		return c.mayDelete(dir, victim, false, w.cred)
+	})
+}
+
+// Rmdir is rmdir(2).
+func (c *FsContext) Rmdir(path string) error {
+	c.k.mu.RLock()
+	defer c.k.mu.RUnlock()
+	w := c.walker()
+	op, err := c.lookupParent(w, path)
+	if err != nil {
+		return err
+	}
+	switch op.kind {
+	case lastDotDot:
+		return vfs.ENOTEMPTY
+	case lastDot:
+		return vfs.EINVAL
+	case lastRoot:
+		return vfs.EBUSY
+	}
+	if op.dir.Mount.readOnly() {
+		return vfs.EROFS
+	}
+	if len(op.last) > vfs.NameMax {
+		return vfs.ENAMETOOLONG
+	}
+	dir := op.dir.Dentry
+	return dir.Rmdir(op.last, func(victim *vfs.Dentry) error {
+		return c.mayDelete(dir, victim, true, w.cred)
+	})
+}
+
+// Rename is rename(2).
+func (c *FsContext) Rename(oldpath, newpath string) error {
+	return c.Renameat2(oldpath, newpath, 0)
+}
+
+// Renameat2 is renameat2(2) with AT_FDCWD for both directories; flags are
+// RENAME_NOREPLACE, RENAME_EXCHANGE and RENAME_WHITEOUT.
+func (c *FsContext) Renameat2(oldpath, newpath string, flags uint32) error {
+	if flags&^(vfs.RENAME_NOREPLACE|vfs.RENAME_EXCHANGE|vfs.RENAME_WHITEOUT) != 0 ||
+		flags&vfs.RENAME_EXCHANGE != 0 && flags&(vfs.RENAME_NOREPLACE|vfs.RENAME_WHITEOUT) != 0 {
+		return vfs.EINVAL
+	}
+	c.k.mu.RLock()
+	defer c.k.mu.RUnlock()
+	w := c.walker()
+	from, err := c.lookupParent(w, oldpath)
+	if err != nil {
+		return err
+	}
+	w = c.walker()
+	to, err := c.lookupParent(w, newpath)
+	if err != nil {
+		return err
+	}
+	cred := w.cred
+	if from.dir.Mount != to.dir.Mount {
+		return vfs.EXDEV
+	}
+	if from.kind != lastNorm {
+		return vfs.EBUSY
+	}
+	if to.kind != lastNorm {
+		if flags&vfs.RENAME_NOREPLACE != 0 {
+			return vfs.EEXIST
+		}
+		return vfs.EBUSY
+	}
+	if from.dir.Mount.readOnly() {
+		return vfs.EROFS
+	}
+	for _, n := range []string{from.last, to.last} {
+		if len(n) > vfs.NameMax {
+			return vfs.ENAMETOOLONG
+		}
+	}
+	src, err := from.dir.Dentry.Lookup(from.last)
+	if err != nil {
+		return err
+	}
+	dst, err := to.dir.Dentry.Lookup(to.last)
+	switch {
+	case err == vfs.ENOENT:
+		dst = nil
+	case err != nil:
+		return err
+	}
+	exchange := flags&vfs.RENAME_EXCHANGE != 0
+	if dst != nil && flags&vfs.RENAME_NOREPLACE != 0 {
+		return vfs.EEXIST
+	}
+	if exchange {
+		if dst == nil {
+			return vfs.ENOENT
+		}
+		if !dst.IsDir() && to.trailing {
+			return vfs.ENOTDIR
+		}
+	}
+	if !src.IsDir() && (from.trailing || !exchange && to.trailing) {
+		return vfs.ENOTDIR
+	}
+	if err := mayDeletePerm(from.dir.Dentry, src, cred); err != nil {
+		return err
+	}
+	if dst == nil {
+		err = mayCreate(to.dir.Dentry, cred)
+	} else {
+		err = mayDeletePerm(to.dir.Dentry, dst, cred)
+	}
+	if err != nil {
+		return err
+	}
+	ns := c.Namespace()
+	return from.dir.Dentry.Rename(from.last, to.dir.Dentry, to.last, flags, func(d *vfs.Dentry) error {
+		if c.k.isLocalMountpoint(ns, d) {
+			return vfs.EBUSY
+		}
+		return nil
+	})
+}
