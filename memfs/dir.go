@@ -320,7 +320,9 @@ func (n *node) isAncestor(a *node) bool {
 // EINVAL for a move below itself, ENOTDIR, EISDIR, ENOTEMPTY for a
 // non-empty directory replaced. Renaming a name onto another name of the
 // same inode does nothing. RENAME_WHITEOUT leaves at oldName a character
-// device 0:0 of mode 0, owned like n, which costs an inode (ENOSPC).
+// device 0:0 of mode 0, which costs an inode (ENOSPC). Linux gives it the
+// renaming process's fsuid and fsgid; Rename knows no credentials, so it
+// belongs to root, the usual caller (overlayfs).
 func (n *node) Rename(oldName string, newDir vfs.Inode, newName string, flags uint32) error {
 	nd, ok := newDir.(*node)
 	if !ok || nd.fs != n.fs {
@@ -380,7 +382,7 @@ func (n *node) Rename(oldName string, newDir vfs.Inode, newName string, flags ui
 	}
 	var whiteout *node
 	if flags&vfs.RENAME_WHITEOUT != 0 {
-		whiteout, err = fsys.newNode(vfs.ModeCharDevice, n.uid, n.gid)
+		whiteout, err = fsys.newNode(vfs.ModeCharDevice, 0, 0)
 		if err != nil {
 			return err
 		}

@@ -126,12 +126,12 @@ func (c *FsContext) setCwd(l Location) {
 	old.release()
 }
 
-// snapshot returns a walker over c's current root and cwd. The caller
-// holds k.mu for reading.
-func (c *FsContext) walker() *walker {
+// walker returns a walker over c's current root and cwd. The caller
+// holds k.mu for reading while it walks.
+func (c *FsContext) walker() walker {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return &walker{k: c.k, cred: c.cred, root: c.root, cur: c.cwd}
+	return walker{k: c.k, cred: c.cred, root: c.root, cur: c.cwd}
 }
 
 // Resolve resolves path, following a final symbolic link when follow is
@@ -139,13 +139,13 @@ func (c *FsContext) walker() *walker {
 func (c *FsContext) Resolve(path string, follow bool) (Location, error) {
 	c.k.mu.RLock()
 	defer c.k.mu.RUnlock()
-	return c.walker().resolve(path, follow)
+	return c.resolveWith(path, follow)
 }
 
 // Chdir is chdir(2).
 func (c *FsContext) Chdir(path string) error {
 	c.k.mu.RLock()
-	l, err := c.walker().resolve(path, true)
+	l, err := c.resolveWith(path, true)
 	if err == nil {
 		err = c.checkDirSearch(l)
 	}
@@ -180,7 +180,7 @@ func (c *FsContext) creds() *vfs.Cred {
 func (c *FsContext) Chroot(path string) error {
 	c.k.mu.RLock()
 	defer c.k.mu.RUnlock()
-	l, err := c.walker().resolve(path, true)
+	l, err := c.resolveWith(path, true)
 	if err != nil {
 		return err
 	}
@@ -254,4 +254,10 @@ func (c *FsContext) Fchdir(f *File) error {
 	}
 	c.setCwd(l)
 	return nil
+}
+
+// resolveWith resolves path with a fresh walker. k.mu is held.
+func (c *FsContext) resolveWith(path string, follow bool) (Location, error) {
+	w := c.walker()
+	return w.resolve(path, follow)
 }

@@ -64,7 +64,7 @@ func (c *FsContext) createAt(path string, isDir bool, make func(op parentOp, cre
 	c.k.mu.RLock()
 	defer c.k.mu.RUnlock()
 	w := c.walker()
-	op, err := c.lookupParent(w, path)
+	op, err := c.lookupParent(&w, path)
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func (c *FsContext) Symlink(target, path string) error {
 // directory.
 func (c *FsContext) Link(oldpath, newpath string) error {
 	c.k.mu.RLock()
-	old, err := c.walker().resolve(oldpath, false)
+	old, err := c.resolveWith(oldpath, false)
 	c.k.mu.RUnlock()
 	if err != nil {
 		return err

@@ -44,7 +44,7 @@ func (c *FsContext) MountRaw(source, target, fstype *string, flags uint64, data 
 	// The target is resolved first; the tree may change before it is
 	// locked, so each operation re-checks it under the mount lock.
 	c.k.mu.RLock()
-	tgt, err := c.walker().resolve(*target, true)
+	tgt, err := c.resolveWith(*target, true)
 	c.k.mu.RUnlock()
 	if err != nil {
 		return err

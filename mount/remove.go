@@ -62,7 +62,7 @@ func (c *FsContext) Unlink(path string) error {
 	c.k.mu.RLock()
 	defer c.k.mu.RUnlock()
 	w := c.walker()
-	op, err := c.lookupParent(w, path)
+	op, err := c.lookupParent(&w, path)
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (c *FsContext) Rmdir(path string) error {
 	c.k.mu.RLock()
 	defer c.k.mu.RUnlock()
 	w := c.walker()
-	op, err := c.lookupParent(w, path)
+	op, err := c.lookupParent(&w, path)
 	if err != nil {
 		return err
 	}
@@ -131,12 +131,12 @@ func (c *FsContext) Renameat2(oldpath, newpath string, flags uint32) error {
 	c.k.mu.RLock()
 	defer c.k.mu.RUnlock()
 	w := c.walker()
-	from, err := c.lookupParent(w, oldpath)
+	from, err := c.lookupParent(&w, oldpath)
 	if err != nil {
 		return err
 	}
 	w = c.walker()
-	to, err := c.lookupParent(w, newpath)
+	to, err := c.lookupParent(&w, newpath)
 	if err != nil {
 		return err
 	}

@@ -209,19 +209,39 @@ const (
 // Losetup attaches a free loop device of the host to the world's file and
 // makes a block-device node for it at devPath. The host side (the
 // /dev/loop-control and /dev/loopN opens) runs here, outside the sandbox;
-// the file is opened and the node made by p's thread. The device stays
+// the file is found and the node made by p's thread. The device stays
 // attached until the world is closed.
+//
+// The device holds the file open through a detached, childless clone of
+// the file's mount (open_tree OPEN_TREE_CLONE, reopened through
+// /proc/self/fd): had it held the world's own mount, a filesystem mounted
+// from the device below that mount would keep the mount alive after the
+// namespace died, and the mount the device, for ever.
 func (p *linuxProc) Losetup(devPath, file string) error {
-	var fd int
-	err := p.do(func() (err error) {
-		fd, err = syscall.Open(file, syscall.O_RDWR|syscall.O_CLOEXEC, 0)
-		return errno(err)
+	var tree int
+	err := p.do(func() error {
+		b, err := syscall.BytePtrFromString(file)
+		if err != nil {
+			return vfs.EINVAL
+		}
+		fd, _, e := syscall.Syscall(sysOpenTree, uintptr(atFDCWD),
+			uintptr(unsafe.Pointer(b)), openTreeClone|syscall.O_CLOEXEC)
+		if e != 0 {
+			return vfs.Errno(e)
+		}
+		tree = int(fd)
+		return nil
 	})
 	if err != nil {
 		return err
 	}
-	defer syscall.Close(fd)
-	loop, err := attachLoop(fd)
+	backing, err := os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", tree), os.O_RDWR, 0)
+	syscall.Close(tree)
+	if err != nil {
+		return errno(err)
+	}
+	defer backing.Close()
+	loop, err := attachLoop(int(backing.Fd()))
 	if err != nil {
 		return err
 	}
@@ -236,6 +256,15 @@ func (p *linuxProc) Losetup(devPath, file string) error {
 		return errno(syscall.Mknod(devPath, syscall.S_IFBLK|0o644, int(st.Rdev)))
 	})
 }
+
+// open_tree(2), the same number on every architecture.
+const (
+	sysOpenTree   = 428
+	openTreeClone = 1
+)
+
+// atFDCWD is AT_FDCWD as a system-call argument.
+var atFDCWD = -100
 
 // attachLoop finds a free loop device and binds it to the file fd.
 func attachLoop(fd int) (*os.File, error) {

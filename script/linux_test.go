@@ -263,7 +263,7 @@ mount /loop /m ext4 0
 	require.NoError(t, err, string(outb))
 	// The last mount dies with the namespace, asynchronously.
 	var after []byte
-	for range 50 {
+	for range 250 {
 		after, err = exec.Command("losetup", "-a").Output()
 		if string(after) == string(before) {
 			break

@@ -171,8 +171,8 @@ func Diff(aName string, a []byte, bName string, b []byte) string {
 	if bytes.Equal(a, b) {
 		return ""
 	}
-	al := strings.Split(string(a), "\n")
-	bl := strings.Split(string(b), "\n")
+	al := strings.Split(strings.TrimSuffix(string(a), "\n"), "\n")
+	bl := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 	i := 0
 	for i < len(al) && i < len(bl) && al[i] == bl[i] {
 		i++

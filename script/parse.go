@@ -17,6 +17,26 @@ type Token struct {
 	Quoted bool
 }
 
+// String returns t as a script writes it: quoted (as Quote does) when it
+// was quoted or would not read back as itself unquoted.
+func (t Token) String() string {
+	if t.Quoted || t.Text == "" || needsQuote(t.Text) {
+		return Quote(t.Text)
+	}
+	return t.Text
+}
+
+// String returns c as one line of a script, without its line number.
+func (c Command) String() string {
+	var b strings.Builder
+	b.WriteString(c.Name)
+	for _, t := range c.Args {
+		b.WriteByte(' ')
+		b.WriteString(t.String())
+	}
+	return b.String()
+}
+
 // IsNull reports whether t is the NULL pointer, written as an unquoted -.
 func (t Token) IsNull() bool { return !t.Quoted && t.Text == "-" }
 

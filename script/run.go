@@ -74,6 +74,9 @@ func NewInterp(sys System, name, dir string, w io.Writer) (*Interp, error) {
 	}, nil
 }
 
+// SetOutput makes the following commands print to w.
+func (in *Interp) SetOutput(w io.Writer) { in.w = w }
+
 // Close ends the world (sys.Close).
 func (in *Interp) Close() error {
 	if in.sys == nil {

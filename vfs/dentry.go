@@ -39,7 +39,7 @@ type Superblock struct {
 func NewSuperblock(fs Filesystem, dev uint64, flags uint32) *Superblock {
 	sb := &Superblock{fs: fs, dev: dev}
 	sb.flags.Store(flags)
-	root := &Dentry{sb: sb, inode: fs.Root(), isDir: true}
+	root := &Dentry{sb: sb, inode: fs.Root(), typ: ModeDir, isDir: true}
 	root.name.Store(&rootName)
 	root.parent.Store(root)
 	sb.root = root
@@ -79,6 +79,7 @@ func (sb *Superblock) Root() *Dentry { return sb.root }
 type Dentry struct {
 	sb    *Superblock
 	inode Inode
+	typ   Mode // the inode's S_IFMT bits, which never change
 	isDir bool
 
 	parent atomic.Pointer[Dentry] // changed under sb.renameMu (write)
@@ -89,8 +90,8 @@ type Dentry struct {
 	// namespace. The mount layer maintains it.
 	mounts atomic.Int32
 
-	mu       sync.Mutex // guards children and serialises changes to this directory
-	children map[string]*Dentry
+	mu       sync.Mutex // serialises changes to this directory and its children table
+	children atomic.Pointer[dirTable]
 }
 
 // Superblock returns the superblock d belongs to.
@@ -98,6 +99,9 @@ func (d *Dentry) Superblock() *Superblock { return d.sb }
 
 // Inode returns the backend inode.
 func (d *Dentry) Inode() Inode { return d.inode }
+
+// Type returns the S_IFMT bits of d's inode.
+func (d *Dentry) Type() Mode { return d.typ }
 
 // IsDir reports whether d is a directory.
 func (d *Dentry) IsDir() bool { return d.isDir }
@@ -157,24 +161,36 @@ func (d *Dentry) IsAncestor(a *Dentry) bool {
 	}
 }
 
-func newChild(parent *Dentry, name string, ino Inode, isDir bool) *Dentry {
-	c := &Dentry{sb: parent.sb, inode: ino, isDir: isDir}
-	c.name.Store(&name)
-	c.parent.Store(parent)
-	return c
-}
-
-func isDirInode(ino Inode) (bool, error) {
+// addChild makes and caches the dentry of ino, called name in d.
+// d.mu is held.
+func (d *Dentry) addChild(name string, ino Inode) (*Dentry, error) {
 	a, err := ino.Getattr()
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	return a.Mode.IsDir(), nil
+	c := &Dentry{sb: d.sb, inode: ino, typ: a.Mode.Type(), isDir: a.Mode.IsDir()}
+	c.name.Store(&name)
+	c.parent.Store(d)
+	d.setChild(name, c)
+	return c, nil
+}
+
+// setChild caches c as d's child called name. d.mu is held.
+func (d *Dentry) setChild(name string, c *Dentry) {
+	t := d.children.Load()
+	if nt := t.insert(name, c); nt != t {
+		d.children.Store(nt)
+	}
+}
+
+// dropChild forgets d's child called name. d.mu is held.
+func (d *Dentry) dropChild(name string) {
+	d.children.Load().remove(name)
 }
 
 // lookupLocked returns the child called name; d.mu is held.
 func (d *Dentry) lookupLocked(name string) (*Dentry, error) {
-	if c := d.children[name]; c != nil {
+	if c := d.children.Load().lookup(name); c != nil {
 		return c, nil
 	}
 	if d.Dead() {
@@ -184,16 +200,7 @@ func (d *Dentry) lookupLocked(name string) (*Dentry, error) {
 	if err != nil {
 		return nil, err
 	}
-	isDir, err := isDirInode(ino)
-	if err != nil {
-		return nil, err
-	}
-	c := newChild(d, name, ino, isDir)
-	if d.children == nil {
-		d.children = make(map[string]*Dentry)
-	}
-	d.children[name] = c
-	return c, nil
+	return d.addChild(name, ino)
 }
 
 // Lookup returns the child of directory d called name, which must be a
@@ -201,6 +208,9 @@ func (d *Dentry) lookupLocked(name string) (*Dentry, error) {
 func (d *Dentry) Lookup(name string) (*Dentry, error) {
 	if !d.isDir {
 		return nil, ENOTDIR
+	}
+	if c := d.children.Load().lookup(name); c != nil {
+		return c, nil
 	}
 	d.mu.Lock()
 	c, err := d.lookupLocked(name)
@@ -210,10 +220,7 @@ func (d *Dentry) Lookup(name string) (*Dentry, error) {
 
 // Cached returns the cached child called name without asking the backend.
 func (d *Dentry) Cached(name string) *Dentry {
-	d.mu.Lock()
-	c := d.children[name]
-	d.mu.Unlock()
-	return c
+	return d.children.Load().lookup(name)
 }
 
 // create runs op to make the entry name in d and caches the result.
@@ -235,16 +242,7 @@ func (d *Dentry) create(name string, op func() (Inode, error)) (*Dentry, error) 
 	if err != nil {
 		return nil, err
 	}
-	isDir, err := isDirInode(ino)
-	if err != nil {
-		return nil, err
-	}
-	c := newChild(d, name, ino, isDir)
-	if d.children == nil {
-		d.children = make(map[string]*Dentry)
-	}
-	d.children[name] = c
-	return c, nil
+	return d.addChild(name, ino)
 }
 
 // Create makes the regular file name in d.
@@ -323,7 +321,7 @@ func (d *Dentry) remove(name string, dir bool, check func(*Dentry) error) error 
 		return err
 	}
 	c.dead.Store(true)
-	delete(d.children, name)
+	d.dropChild(name)
 	return nil
 }
 
@@ -435,20 +433,19 @@ func (d *Dentry) Rename(oldName string, newDir *Dentry, newName string, flags ui
 	if err := d.inode.Rename(oldName, newDir.inode, newName, flags); err != nil {
 		return err
 	}
-	delete(d.children, oldName)
+	d.dropChild(oldName)
+	if dst != nil {
+		newDir.dropChild(newName)
+	}
 	if exchange {
-		delete(newDir.children, newName)
 		dst.name.Store(&oldName)
 		dst.parent.Store(d)
-		d.children[oldName] = dst
+		d.setChild(oldName, dst)
 	} else if dst != nil {
 		dst.dead.Store(true)
 	}
 	src.name.Store(&newName)
 	src.parent.Store(newDir)
-	if newDir.children == nil {
-		newDir.children = make(map[string]*Dentry)
-	}
-	newDir.children[newName] = src
+	newDir.setChild(newName, src)
 	return nil
 }
