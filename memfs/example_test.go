@@ -12,10 +12,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	fsys, err := memfs.New(opts)
-	if err != nil {
-		panic(err)
-	}
+	fsys := memfs.New(opts)
 	fmt.Println(fsys.Type(), fsys.Options())
 
 	root := fsys.Root()

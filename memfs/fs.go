@@ -12,8 +12,9 @@ const TmpfsMagic = 0x01021994
 // maxFileSize is MAX_LFS_FILESIZE on 64-bit Linux.
 const maxFileSize = 1<<63 - 1
 
-// FS is one tmpfs instance. It implements vfs.Filesystem,
-// vfs.Reconfigurer and vfs.Releaser.
+// FS is one tmpfs instance. It implements vfs.Filesystem and
+// vfs.Reconfigurer. It needs no vfs.Releaser: dropping the last reference
+// frees it.
 //
 // Locking: mu guards every inode of the filesystem and the fields below
 // it. Operations that only read take it shared; any change takes it
@@ -38,14 +39,11 @@ type FS struct {
 var (
 	_ vfs.Filesystem   = (*FS)(nil)
 	_ vfs.Reconfigurer = (*FS)(nil)
-	_ vfs.Releaser     = (*FS)(nil)
 )
 
 // New returns an empty tmpfs with options opts: a root directory of mode
 // S_IFDIR|opts.Mode owned by opts.UID and opts.GID, with inode number 1.
-// It fails with ENOSPC only when opts.Inodes leaves no room for the root
-// (nr_inodes=0 is unlimited).
-func New(opts Options) (*FS, error) {
+func New(opts Options) *FS {
 	m := opts.machine
 	if m == nil {
 		m = &Host
@@ -53,13 +51,11 @@ func New(opts Options) (*FS, error) {
 	}
 	fsys := &FS{opts: opts, machine: m}
 	fsys.freeIspace = opts.Inodes * bogoInodeSize
-	root, err := fsys.newNode(vfs.ModeDir|opts.Mode&0o7777, opts.UID, opts.GID)
-	if err != nil {
-		return nil, err
-	}
-	root.dir().parent = root
+	// Any inode limit (nr_inodes=0 is unlimited) leaves room for the root.
+	root, _ := fsys.newNode(vfs.ModeDir|opts.Mode&0o7777, opts.UID, opts.GID)
+	root.d.parent = root
 	fsys.root = root
-	return fsys, nil
+	return fsys
 }
 
 // NewFromData makes a tmpfs for mount(2) from its source, MS_* flags and
@@ -76,7 +72,7 @@ func NewFromData(source string, flags uint64, data string) (vfs.Filesystem, erro
 	if opts.HasSource {
 		return nil, vfs.EINVAL
 	}
-	return New(opts)
+	return New(opts), nil
 }
 
 // Mount is a vfs.NewFilesystemFunc for tmpfs. As Linux does, the root
@@ -94,7 +90,7 @@ func Mount(req *vfs.MountRequest) (vfs.Filesystem, error) {
 	if opts.HasSource && req.Source != "" {
 		return nil, vfs.EINVAL
 	}
-	return New(opts)
+	return New(opts), nil
 }
 
 // Root returns the root directory.
@@ -190,16 +186,6 @@ func (fsys *FS) Reconfigure(data string) error {
 	if ctx.Mpol != "" {
 		o.Mpol = ctx.Mpol
 	}
-	return nil
-}
-
-// Release drops every inode's data. The filesystem must not be used
-// afterwards.
-func (fsys *FS) Release() error {
-	fsys.mu.Lock()
-	defer fsys.mu.Unlock()
-	fsys.root = nil
-	fsys.usedBlocks = 0
 	return nil
 }
 

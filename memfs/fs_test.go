@@ -30,9 +30,7 @@ func newFS(t testT, data string) *FS {
 	t.Helper()
 	o, err := linuxHost.ParseOptions(data)
 	require.NoError(t, err)
-	fsys, err := New(o)
-	require.NoError(t, err)
-	return fsys
+	return New(o)
 }
 
 var reg = vfs.CreateOpts{Mode: 0o644}
@@ -89,8 +87,11 @@ func TestRootLinux(t *testing.T) {
 	assert.Equal(t, uint64(0), st.Blocks)
 	assert.Equal(t, "size=0k,nr_inodes=10", fsys.Options())
 
-	_, err = New(Options{Inodes: 0, Mode: 0o755})
-	require.NoError(t, err)
+	fsys = New(Options{Inodes: 1, Mode: 0o755})
+	st, _ = fsys.Statfs()
+	assert.Equal(t, uint64(0), st.Ffree)
+	_, err = fsys.Root().Create("f", reg)
+	assert.Equal(t, vfs.ENOSPC, err)
 }
 
 // TestLimitsLinux replays a session recorded on Linux with size=8k,
@@ -596,6 +597,17 @@ func TestUnlinkedOpenFile(t *testing.T) {
 	buf := make([]byte, 4)
 	n, _ := fd.ReadAt(buf, 0)
 	assert.Equal(t, "data", string(buf[:n]))
+	require.NoError(t, fd.Close())
+	st, _ = fsys.Statfs()
+	assert.Equal(t, uint64(2), st.Bfree)
+	assert.Equal(t, uint64(2), st.Ffree)
+
+	// An evicted inode reached again (as through a dead dentry) charges
+	// pages while open and no inode budget.
+	fd = open(t, f, vfs.O_RDWR)
+	_, err = fd.WriteAt([]byte("again"), 0)
+	require.NoError(t, err)
+	require.NoError(t, f.Setxattr("user.a", []byte("v"), 0))
 	require.NoError(t, fd.Close())
 	st, _ = fsys.Statfs()
 	assert.Equal(t, uint64(2), st.Bfree)

@@ -23,6 +23,7 @@ type node struct {
 	uid   uint32
 	gid   uint32
 	opens int32 // open Files
+	pins  int32 // holders in the vfs layer (vfs.Pinner)
 	flags nodeFlags
 	size  int64 // st_size: file length, 40+20/entry for a directory, target length
 
@@ -77,23 +78,43 @@ func (fsys *FS) newNode(mode vfs.Mode, uid, gid uint32) (*node, error) {
 }
 
 // maybeEvict frees the node's storage once it has no name and no open
-// File, as Linux's shmem_evict_inode. mu is held.
+// File, as Linux's shmem_evict_inode. The inode budget is returned once;
+// pages written through a File opened later are freed again when it
+// closes. mu is held.
 func (n *node) maybeEvict() {
-	if n.nlink > 0 || n.opens > 0 || n.flags&evicted != 0 {
+	if n.nlink > 0 || n.opens > 0 || n.pins > 0 {
 		return
 	}
-	n.flags |= evicted
 	n.fs.freeBlocks(n.blocks())
 	n.pages = nil
 	n.flags &^= longLink
+	if n.flags&evicted != 0 {
+		return
+	}
+	n.flags |= evicted
 	space := uint64(bogoInodeSize)
 	if n.xattrs != nil {
 		for _, x := range n.xattrs.list {
 			space += xattrSpace(x.name, len(x.value))
 		}
-		n.xattrs = nil
 	}
 	n.fs.unreserveIspace(space)
+}
+
+// chargeIspace takes size bytes of the inode budget for an attribute of
+// n, unless n was evicted and so holds no budget. mu is held.
+func (n *node) chargeIspace(size uint64) error {
+	if n.flags&evicted != 0 {
+		return nil
+	}
+	return n.fs.reserveIspace(size)
+}
+
+// refundIspace returns what chargeIspace took. mu is held.
+func (n *node) refundIspace(size uint64) {
+	if n.flags&evicted == 0 {
+		n.fs.unreserveIspace(size)
+	}
 }
 
 // blocks returns the pages the node holds. mu is held.
@@ -104,8 +125,6 @@ func (n *node) blocks() uint64 {
 	}
 	return b
 }
-
-func (n *node) dir() *dirData { return n.d }
 
 // touchCM sets ctime and mtime to now. mu is held.
 func (n *node) touchCM() {
@@ -207,4 +226,19 @@ func checkName(name string) error {
 		return vfs.EINVAL
 	}
 	return nil
+}
+
+// Pin keeps the node's storage while the vfs layer holds it (vfs.Pinner).
+func (n *node) Pin() {
+	n.fs.mu.Lock()
+	n.pins++
+	n.fs.mu.Unlock()
+}
+
+// Unpin drops a Pin; an unlinked node then goes.
+func (n *node) Unpin() {
+	n.fs.mu.Lock()
+	n.pins--
+	n.maybeEvict()
+	n.fs.mu.Unlock()
 }

@@ -33,10 +33,7 @@ var (
 )
 
 func newModel(t *rapid.T) *model {
-	fsys, err := New(linuxHost.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	fsys := New(linuxHost.DefaultOptions())
 	sub, err := fsys.Root().Mkdir("sub", dir)
 	if err != nil {
 		t.Fatal(err)

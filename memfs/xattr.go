@@ -100,7 +100,7 @@ func (n *node) Setxattr(name string, value []byte, flags int) error {
 		return err
 	}
 	space := xattrSpace(name, len(value))
-	if err := n.fs.reserveIspace(space); err != nil {
+	if err := n.chargeIspace(space); err != nil {
 		return err
 	}
 	if n.xattrs == nil {
@@ -110,13 +110,13 @@ func (n *node) Setxattr(name string, value []byte, flags int) error {
 	i, ok := s.find(name)
 	switch {
 	case ok && flags&vfs.XATTR_CREATE != 0:
-		n.fs.unreserveIspace(space)
+		n.refundIspace(space)
 		return vfs.EEXIST
 	case !ok && flags&vfs.XATTR_REPLACE != 0:
-		n.fs.unreserveIspace(space)
+		n.refundIspace(space)
 		return vfs.ENODATA
 	case ok:
-		n.fs.unreserveIspace(xattrSpace(name, len(s.list[i].value)))
+		n.refundIspace(xattrSpace(name, len(s.list[i].value)))
 		s.list[i].value = slices.Clone(value)
 	default:
 		s.list = slices.Insert(s.list, i, xattr{name: name, value: slices.Clone(value)})
@@ -155,7 +155,7 @@ func (n *node) Removexattr(name string) error {
 	if !ok {
 		return vfs.ENODATA
 	}
-	n.fs.unreserveIspace(xattrSpace(name, len(s.list[i].value)))
+	n.refundIspace(xattrSpace(name, len(s.list[i].value)))
 	s.list = slices.Delete(s.list, i, i+1)
 	if len(s.list) == 0 {
 		n.xattrs = nil

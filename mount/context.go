@@ -83,11 +83,15 @@ func (c *FsContext) SetCred(cred vfs.Cred) {
 // directory, umask and credentials (a child process, or clone without
 // CLONE_FS).
 func (c *FsContext) Fork() *FsContext {
+	c.k.mu.Lock()
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	n := &FsContext{k: c.k, ns: c.ns, umask: c.umask, cred: c.cred}
 	n.root = c.root.hold()
 	n.cwd = c.cwd.hold()
+	n.ns.users++
+	c.mu.Unlock()
+	c.k.mu.Unlock()
+	c.k.register(n)
 	return n
 }
 
@@ -100,30 +104,36 @@ func (c *FsContext) Close() error {
 		return vfs.EBADF
 	}
 	c.closed = true
-	root, cwd := c.root, c.cwd
+	root, cwd, ns := c.root, c.cwd, c.ns
 	c.root, c.cwd = Location{}, Location{}
 	c.mu.Unlock()
+	c.k.unregister(c)
 	root.release()
 	cwd.release()
+	c.k.mu.Lock()
+	c.k.putNamespace(ns)
+	c.k.mu.Unlock()
 	return nil
 }
 
-func (c *FsContext) setRoot(l Location) {
+// setRoot makes l c's root and returns the old root, which the caller
+// releases once it no longer holds Kernel.mu (a release may free a
+// detached mount, which takes the mount lock).
+func (c *FsContext) setRoot(l Location) (old Location) {
 	l.hold()
 	c.mu.Lock()
-	old := c.root
-	c.root = l
+	old, c.root = c.root, l
 	c.mu.Unlock()
-	old.release()
+	return old
 }
 
-func (c *FsContext) setCwd(l Location) {
+// setCwd makes l c's working directory and returns the old one, as setRoot.
+func (c *FsContext) setCwd(l Location) (old Location) {
 	l.hold()
 	c.mu.Lock()
-	old := c.cwd
-	c.cwd = l
+	old, c.cwd = c.cwd, l
 	c.mu.Unlock()
-	old.release()
+	return old
 }
 
 // walker returns a walker over c's current root and cwd. The caller
@@ -149,10 +159,14 @@ func (c *FsContext) Chdir(path string) error {
 	if err == nil {
 		err = c.checkDirSearch(l)
 	}
+	var old Location
 	if err == nil {
-		c.setCwd(l)
+		old = c.setCwd(l)
 	}
 	c.k.mu.RUnlock()
+	if old.Mount != nil {
+		old.release()
+	}
 	return err
 }
 
@@ -179,19 +193,22 @@ func (c *FsContext) creds() *vfs.Cred {
 // CAP_SYS_CHROOT. The working directory is left where it is.
 func (c *FsContext) Chroot(path string) error {
 	c.k.mu.RLock()
-	defer c.k.mu.RUnlock()
 	l, err := c.resolveWith(path, true)
-	if err != nil {
-		return err
+	if err == nil {
+		err = c.checkDirSearch(l)
 	}
-	if err := c.checkDirSearch(l); err != nil {
-		return err
+	if err == nil && !c.creds().Caps.Has(vfs.CAP_SYS_CHROOT) {
+		err = vfs.EPERM
 	}
-	if !c.creds().Caps.Has(vfs.CAP_SYS_CHROOT) {
-		return vfs.EPERM
+	var old Location
+	if err == nil {
+		old = c.setRoot(l)
 	}
-	c.setRoot(l)
-	return nil
+	c.k.mu.RUnlock()
+	if old.Mount != nil {
+		old.release()
+	}
+	return err
 }
 
 // Getcwd is getcwd(2): the working directory's path from the root, ENOENT
@@ -252,7 +269,7 @@ func (c *FsContext) Fchdir(f *File) error {
 	if err := c.checkDirSearch(l); err != nil {
 		return err
 	}
-	c.setCwd(l)
+	c.setCwd(l).release()
 	return nil
 }
 

@@ -28,6 +28,7 @@ func newFile(l Location, flags int, f vfs.File) *File {
 	nf := &File{loc: l.hold(), flags: flags, f: f}
 	if f != nil && nf.writable() {
 		l.Mount.sb.writers.Add(1)
+		l.Mount.writers.Add(1)
 	}
 	return nf
 }
@@ -62,6 +63,7 @@ func (f *File) Close() error {
 		err = f.f.Close()
 		if f.writable() {
 			f.loc.Mount.sb.writers.Add(-1)
+			f.loc.Mount.writers.Add(-1)
 		}
 	case f.pipe != nil:
 		f.pipe.close(f.flags)

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/mountkit/mountkit/propagation"
 	"github.com/mountkit/mountkit/vfs"
 )
 
@@ -19,19 +20,23 @@ const DefaultMountMax = 100000
 //
 // Locking order: Kernel.mu (the mount lock: writers change the tree,
 // readers resolve paths and read it), then vfs.Superblock.renameMu, then
-// vfs.Dentry locks, then a Mountpoint's or FsContext's own mutex.
+// vfs.Dentry locks, then Kernel.ctxMu, then an FsContext's own mutex.
 type Kernel struct {
 	typesMu sync.RWMutex
 	types   map[string]fsType
 
 	mu         sync.RWMutex
 	mountIDs   idAllocator
+	groups     propagation.Groups
 	devMinors  idAllocator
 	nextUnique uint64
 	hash       map[hashKey]*Mountpoint
 	mountsOn   map[*vfs.Dentry][]*Mountpoint // the mounts hashed on each dentry
 	sbs        map[vfs.Filesystem]*superblock
 	mountMax   int
+
+	ctxMu    sync.Mutex
+	contexts map[*FsContext]struct{} // every open FsContext, for pivot_root
 
 	pipesMu sync.Mutex
 	pipes   map[vfs.Inode]*pipe // FIFOs open at either end
@@ -60,6 +65,7 @@ func NewKernel() *Kernel {
 		sbs:      make(map[vfs.Filesystem]*superblock),
 		mountMax: DefaultMountMax,
 		pipes:    make(map[vfs.Inode]*pipe),
+		contexts: make(map[*FsContext]struct{}),
 	}
 	k.mountIDs.next = 1
 	k.devMinors.next = 1
@@ -100,6 +106,18 @@ func (k *Kernel) SetMountMax(n int) {
 	k.mu.Lock()
 	k.mountMax = n
 	k.mu.Unlock()
+}
+
+func (k *Kernel) register(c *FsContext) {
+	k.ctxMu.Lock()
+	k.contexts[c] = struct{}{}
+	k.ctxMu.Unlock()
+}
+
+func (k *Kernel) unregister(c *FsContext) {
+	k.ctxMu.Lock()
+	delete(k.contexts, c)
+	k.ctxMu.Unlock()
 }
 
 // idAllocator hands out the lowest free positive integer, as Linux's IDA.

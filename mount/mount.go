@@ -19,8 +19,6 @@ func (c *FsContext) Mount(source, target, fstype string, flags uint64, data stri
 // do_mount chooses it: MS_REMOUNT, MS_BIND, a propagation change, MS_MOVE,
 // or a new mount.
 //
-// Bind, move, remount and propagation changes are not implemented yet and
-// return ENOSYS after the common checks.
 func (c *FsContext) MountRaw(source, target, fstype *string, flags uint64, data *string) error {
 	if fstype != nil && len(*fstype) >= vfs.PathMax {
 		return vfs.EINVAL
@@ -61,9 +59,14 @@ func (c *FsContext) MountRaw(source, target, fstype *string, flags uint64, data 
 		return vfs.EPERM
 	}
 	switch {
-	case flags&MS_REMOUNT != 0, flags&MS_BIND != 0,
-		flags&(MS_SHARED|MS_PRIVATE|MS_SLAVE|MS_UNBINDABLE) != 0, flags&MS_MOVE != 0:
-		return vfs.ENOSYS
+	case flags&MS_REMOUNT != 0:
+		return c.remount(tgt, flags, opts)
+	case flags&MS_BIND != 0:
+		return c.bind(tgt, source, flags&MS_REC != 0)
+	case flags&(MS_SHARED|MS_PRIVATE|MS_SLAVE|MS_UNBINDABLE) != 0:
+		return c.changeType(tgt, flags)
+	case flags&MS_MOVE != 0:
+		return c.move(tgt, source)
 	}
 	return c.newMount(tgt, source, fstype, flags, opts, cred)
 }
@@ -134,22 +137,23 @@ func (c *FsContext) newMount(tgt Location, source, fstype *string, flags uint64,
 	if a.Mode.IsDir() != top.Dentry.IsDir() {
 		return discard(vfs.ENOTDIR)
 	}
-	if len(top.Mount.ns.mounts)+1 > k.mountMax {
-		return discard(vfs.ENOSPC)
-	}
 	sb := k.superblockOf(fs, uint32(flags&sbFlagsMask))
 	devname := "none"
 	if source != nil {
 		devname = *source
 	}
 	m := k.newMount(sb, sb.Root(), devname, mntFlagsOf(flags))
-	k.attach(m, top.Mount, top.Dentry)
+	if err := k.attachRecursive(m, top, false); err != nil {
+		k.freeTree(m)
+		return err
+	}
 	return nil
 }
 
 // lockTarget returns the place a mount on tgt lands: the root of the
 // topmost mount stacked there. ENOENT when the target was removed or its
-// mount is no longer attached; EINVAL when it is not in c's namespace.
+// mount is in no namespace (after a lazy unmount); EINVAL when it is in
+// another namespace.
 // k.mu is held.
 func (c *FsContext) lockTarget(tgt Location) (Location, error) {
 	top := c.k.crossDown(tgt)

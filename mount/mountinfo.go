@@ -34,15 +34,16 @@ func (c *FsContext) MountInfo() string {
 		b.WriteByte(':')
 		b.WriteString(strconv.FormatUint(uint64(vfs.Minor(dev)), 10))
 		b.WriteByte(' ')
-		writeEscaped(&b, m.root.Path())
+		writeEscaped(&b, m.root.Path(), 0)
 		b.WriteByte(' ')
-		writeEscaped(&b, mp)
+		writeEscaped(&b, mp, 0)
 		b.WriteByte(' ')
 		b.WriteString(mountOptions(m.flags))
+		b.WriteString(mountTags(m, root))
 		b.WriteString(" - ")
-		writeEscaped(&b, m.sb.Filesystem().Type())
+		writeEscaped(&b, m.sb.Filesystem().Type(), 0)
 		b.WriteByte(' ')
-		writeEscaped(&b, m.devname)
+		writeEscaped(&b, m.devname, '#')
 		b.WriteByte(' ')
 		b.WriteString(superOptions(m.sb))
 		b.WriteByte('\n')
@@ -96,11 +97,16 @@ func superOptions(sb *superblock) string {
 	return s
 }
 
-// writeEscaped writes s with space, tab, newline and backslash as octal
-// escapes, as mangle() in fs/proc_namespace.c does.
-func writeEscaped(b *strings.Builder, s string) {
+// writeEscaped writes s with space, tab, newline, backslash and extra
+// (when not 0) as octal escapes, as seq_escape in fs/proc_namespace.c
+// does; the source field escapes '#' too.
+func writeEscaped(b *strings.Builder, s string, extra byte) {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
+		case extra:
+			b.WriteString(`\0`)
+			b.WriteByte('0' + c>>3&7)
+			b.WriteByte('0' + c&7)
 		case ' ':
 			b.WriteString(`\040`)
 		case '\t':
@@ -114,3 +120,5 @@ func writeEscaped(b *strings.Builder, s string) {
 		}
 	}
 }
+
+func itoa(n uint32) string { return strconv.FormatUint(uint64(n), 10) }

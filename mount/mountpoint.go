@@ -3,6 +3,7 @@ package mount
 import (
 	"sync/atomic"
 
+	"github.com/mountkit/mountkit/propagation"
 	"github.com/mountkit/mountkit/vfs"
 )
 
@@ -31,11 +32,20 @@ type Mountpoint struct {
 	mountpoint *vfs.Dentry
 	children   []*Mountpoint
 	flags      uint32 // per-mount flags (mnt*)
+	prop       propagation.Node[*Mountpoint]
+
+	// Scratch state of one umount (propagate_umount), false otherwise.
+	umounting bool // MNT_UMOUNT: going away with this umount
+	candidate bool // T_UMOUNT_CANDIDATE
+	trimmed   bool // T_MARKED
 	freed      bool
 
 	// expiry is MNT_EXPIRE's mark: set by the first umount2 call,
 	// cleared whenever a path reference to the mount is dropped.
 	expiry atomic.Bool
+
+	// writers counts the files open for writing through this mount.
+	writers atomic.Int64
 
 	// users counts the Locations held on this mount by open files,
 	// working directories and roots: what makes umount2 fail with EBUSY.
@@ -61,6 +71,12 @@ func (m *Mountpoint) Root() *vfs.Dentry { return m.root }
 // Superblock returns the mounted superblock.
 func (m *Mountpoint) Superblock() *vfs.Superblock { return m.sb.Superblock }
 
+// shared reports whether m is in a peer group.
+func (m *Mountpoint) shared() bool { return m.prop.Shared() }
+
+// unbindable reports whether m may not be bound (MS_UNBINDABLE).
+func (m *Mountpoint) unbindable() bool { return m.prop.Unbindable() }
+
 // readOnly reports whether writes through m are refused: its own flag or
 // its superblock's.
 func (m *Mountpoint) readOnly() bool {
@@ -76,7 +92,7 @@ type hashKey struct {
 func (k *Kernel) newMount(sb *superblock, root *vfs.Dentry, devname string, flags uint32) *Mountpoint {
 	k.nextUnique++
 	sb.mounts++
-	return &Mountpoint{
+	m := &Mountpoint{
 		k:        k,
 		id:       k.mountIDs.get(),
 		uniqueID: k.nextUnique,
@@ -85,6 +101,9 @@ func (k *Kernel) newMount(sb *superblock, root *vfs.Dentry, devname string, flag
 		devname:  devname,
 		flags:    flags,
 	}
+	m.prop.Init(m)
+	root.Get()
+	return m
 }
 
 // attach hangs m at dentry d of parent, in parent's namespace. Nothing
@@ -96,6 +115,55 @@ func (k *Kernel) attach(m, parent *Mountpoint, d *vfs.Dentry) {
 	k.hashMount(m)
 	m.ns = parent.ns
 	m.ns.add(m)
+}
+
+// attachTree hangs the tree rooted at m at dentry d of parent. The tree's
+// mounts are linked to each other (parent, mountpoint, children) but
+// neither hashed nor in a namespace: a fresh copy. k.mu is held.
+func (k *Kernel) attachTree(m, parent *Mountpoint, d *vfs.Dentry) {
+	k.attach(m, parent, d)
+	var walk func(*Mountpoint)
+	walk = func(x *Mountpoint) {
+		for _, c := range x.children {
+			k.hashMount(c)
+			c.ns = x.ns
+			c.ns.add(c)
+			walk(c)
+		}
+	}
+	walk(m)
+}
+
+// unlinkChild removes m from its parent's children and clears its parent
+// link; m must already be unhashed. k.mu is held.
+func (k *Kernel) unlinkChild(m *Mountpoint) {
+	p := m.parent
+	for i, ch := range p.children {
+		if ch == m {
+			p.children = append(p.children[:i], p.children[i+1:]...)
+			break
+		}
+	}
+	m.parent = nil
+	m.mountpoint = nil
+}
+
+// link hangs the attached mount m (which keeps its namespace and its
+// subtree) at dentry d of parent. k.mu is held.
+func (k *Kernel) link(m, parent *Mountpoint, d *vfs.Dentry) {
+	m.parent = parent
+	m.mountpoint = d
+	parent.children = append(parent.children, m)
+	k.hashMount(m)
+}
+
+// treeSize counts the mounts of the tree rooted at m.
+func treeSize(m *Mountpoint) int {
+	n := 1
+	for _, c := range m.children {
+		n += treeSize(c)
+	}
+	return n
 }
 
 // detach unhooks m from its parent and its namespace, leaving its own
@@ -184,12 +252,21 @@ func (k *Kernel) crossDown(l Location) Location {
 // open file.
 func (l Location) hold() Location {
 	l.Mount.users.Add(1)
+	l.Dentry.Get()
 	return l
+}
+
+// dropLocked drops a reference taken by hold while k.mu is held; the
+// caller knows the mount stays attached or frees it itself.
+func (l Location) dropLocked() {
+	l.Dentry.Put()
+	l.Mount.users.Add(-1)
 }
 
 // release drops a reference taken by hold, freeing a detached mount with
 // its last user.
 func (l Location) release() {
+	l.Dentry.Put()
 	m := l.Mount
 	if m.expiry.Load() {
 		m.expiry.Store(false)
@@ -223,5 +300,6 @@ func (k *Kernel) freeDetached(m *Mountpoint) {
 		k.freeDetached(c)
 	}
 	k.mountIDs.put(m.id)
+	m.root.Put()
 	k.putSuperblock(m.sb)
 }

@@ -232,15 +232,27 @@ func (w *walker) resolve(path string, follow bool) (Location, error) {
 	}
 	last, kind, trailing, err := w.walkDirs(path)
 	if err != nil {
+		w.touch(err)
 		return Location{}, err
 	}
-	if err := w.stepLast(last, kind, follow, trailing); err != nil {
+	err = w.stepLast(last, kind, follow, trailing)
+	w.touch(err)
+	if err != nil {
 		return Location{}, err
-	}
-	if m := w.cur.Mount; !w.umount && m.expiry.Load() {
-		m.expiry.Store(false)
 	}
 	return w.cur, nil
+}
+
+// touch clears MNT_EXPIRE's mark on the mount a lookup ended in, as
+// Linux's final path_put (mntput) does; umount2's own successful lookup
+// leaves it.
+func (w *walker) touch(err error) {
+	if w.umount && err == nil {
+		return
+	}
+	if m := w.cur.Mount; m != nil && m.expiry.Load() {
+		m.expiry.Store(false)
+	}
 }
 
 // resolveParent resolves all of path but its last component, which it
@@ -249,5 +261,7 @@ func (w *walker) resolveParent(path string) (last string, kind lastKind, trailin
 	if err := checkPathname(path); err != nil {
 		return "", 0, false, err
 	}
-	return w.walkDirs(path)
+	last, kind, trailing, err = w.walkDirs(path)
+	w.touch(err)
+	return last, kind, trailing, err
 }

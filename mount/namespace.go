@@ -16,6 +16,8 @@ type Namespace struct {
 	// mounts lists the attached mounts in creation order (uniqueID),
 	// the order mountinfo shows them in. Guarded by Kernel.mu.
 	mounts []*Mountpoint
+	// users counts the FsContexts in the namespace. Guarded by Kernel.mu.
+	users int
 }
 
 // Kernel returns the kernel the namespace belongs to.
@@ -79,9 +81,11 @@ func (k *Kernel) Boot() (*FsContext, error) {
 	m.ns = ns
 	ns.root = m
 	ns.add(m)
+	ns.users = 1
 	k.mu.Unlock()
 
 	c := &FsContext{k: k, ns: ns, umask: 0o022, cred: cred}
+	k.register(c)
 	c.root = Location{m, m.root}.hold()
 	c.cwd = Location{m, m.root}.hold()
 	if err := c.Mount("none", "/", "tmpfs", 0, ""); err != nil {
@@ -91,7 +95,72 @@ func (k *Kernel) Boot() (*FsContext, error) {
 	k.mu.RLock()
 	top := k.crossDown(c.root)
 	k.mu.RUnlock()
-	c.setRoot(top)
-	c.setCwd(top)
+	c.setRoot(top).release()
+	c.setCwd(top).release()
 	return c, nil
+}
+
+// Unshare is unshare(CLONE_NEWNS) for c: c's namespace is copied (every
+// mount, in depth-first order, with new IDs; copies of shared mounts are
+// peers of their originals, copies of slaves slaves of the same master,
+// copies of unbindable mounts private) and c moves into the copy, its
+// root and working directory onto the copies of their mounts. The old
+// namespace goes when its last process leaves it.
+func (c *FsContext) Unshare() error {
+	if !c.creds().Caps.Has(vfs.CAP_SYS_ADMIN) {
+		return vfs.EPERM
+	}
+	k := c.k
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	old := c.Namespace()
+	copies := map[*Mountpoint]*Mountpoint{}
+	root := k.copyTreeFlags(old.root, old.root.root, 0, true, func(orig, copy *Mountpoint) {
+		copies[orig] = copy
+	})
+	ns := &Namespace{k: k, root: root}
+	for _, m := range preorder(root) {
+		m.ns = ns
+		ns.mounts = append(ns.mounts, m)
+		if m.parent != nil {
+			k.hashMount(m)
+		}
+	}
+	c.mu.Lock()
+	oldRoot, oldCwd := c.root, c.cwd
+	if m := copies[c.root.Mount]; m != nil {
+		c.root = Location{m, c.root.Dentry}.hold()
+	} else {
+		oldRoot = Location{}
+	}
+	if m := copies[c.cwd.Mount]; m != nil {
+		c.cwd = Location{m, c.cwd.Dentry}.hold()
+	} else {
+		oldCwd = Location{}
+	}
+	c.ns = ns
+	c.mu.Unlock()
+	ns.users++
+	for _, l := range []Location{oldRoot, oldCwd} {
+		if l.Mount != nil {
+			l.dropLocked()
+		}
+	}
+	k.putNamespace(old)
+	return nil
+}
+
+// putNamespace drops a process's use of ns; with the last, every mount of
+// ns is unmounted, without propagation (put_mnt_ns). k.mu is held.
+func (k *Kernel) putNamespace(ns *Namespace) {
+	ns.users--
+	if ns.users > 0 {
+		return
+	}
+	root := ns.root
+	k.umountTree(root, false)
+	for _, m := range ns.mounts {
+		m.ns = nil
+	}
+	ns.mounts = nil
 }

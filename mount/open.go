@@ -13,11 +13,11 @@ func (c *FsContext) Open(path string, flags int, mode uint32) (*File, error) {
 	if flags&vfs.O_TMPFILE == vfs.O_TMPFILE {
 		return nil, vfs.EOPNOTSUPP
 	}
-	if flags&vfs.O_CREAT != 0 && flags&vfs.O_DIRECTORY != 0 {
-		return nil, vfs.EINVAL
-	}
 	if flags&vfs.O_PATH != 0 {
 		flags &= vfs.O_DIRECTORY | vfs.O_NOFOLLOW | vfs.O_CLOEXEC | vfs.O_PATH
+	}
+	if flags&vfs.O_CREAT != 0 && flags&vfs.O_DIRECTORY != 0 {
+		return nil, vfs.EINVAL
 	}
 	l, created, err := c.openLookup(path, flags, mode)
 	if err != nil {
@@ -65,6 +65,9 @@ func (c *FsContext) openLookup(path string, flags int, mode uint32) (l Location,
 		if kind != lastNorm {
 			if err := w.stepLast(last, kind, true, false); err != nil {
 				return Location{}, false, err
+			}
+			if flags&vfs.O_EXCL != 0 {
+				return Location{}, false, vfs.EEXIST
 			}
 			return Location{}, false, vfs.EISDIR
 		}

@@ -11,7 +11,8 @@ import "github.com/mountkit/mountkit/vfs"
 // the namespace's root (EINVAL), then MNT_DETACH (lazy, never busy) or a
 // plain unmount, EBUSY while the mount has children or users.
 //
-// Propagation of the unmount to peers and slaves is not implemented yet.
+// The unmount propagates to the copies that the mount's parent gave its
+// receivers, as Linux's propagate_umount decides.
 func (c *FsContext) Umount2(target string, flags int) error {
 	if flags&^(MNT_FORCE|MNT_DETACH|MNT_EXPIRE|UMOUNT_NOFOLLOW) != 0 {
 		return vfs.EINVAL
@@ -38,7 +39,7 @@ func (c *FsContext) Umount2(target string, flags int) error {
 		if m == root.Mount || flags&(MNT_FORCE|MNT_DETACH) != 0 {
 			return vfs.EINVAL
 		}
-		if len(m.children) > 0 || m.users.Load() > 0 {
+		if k.propagateBusy(m) {
 			return vfs.EBUSY
 		}
 		if !m.expiry.Swap(true) {
@@ -52,13 +53,13 @@ func (c *FsContext) Umount2(target string, flags int) error {
 		return vfs.EINVAL
 	}
 	if flags&MNT_DETACH != 0 {
-		k.umountTree(m)
+		k.umountTree(m, true)
 		return nil
 	}
-	if len(m.children) > 0 || m.users.Load() > 0 {
+	if k.propagateBusy(m) {
 		return vfs.EBUSY
 	}
-	k.umountTree(m)
+	k.umountTree(m, true)
 	return nil
 }
 
@@ -66,30 +67,13 @@ func (c *FsContext) Umount2(target string, flags int) error {
 // does: it makes the superblock read-only (EBUSY while files are open for
 // writing on it). k.mu is held.
 func (c *FsContext) remountRootReadOnly(m *Mountpoint) error {
-	if m.sb.writers.Load() > 0 {
+	if m.sb.ReadOnly() {
+		return nil
+	}
+	if m.sb.busyForReadOnly() {
 		return vfs.EBUSY
 	}
 	m.sb.SetFlags(m.sb.Flags() | vfs.SB_RDONLY)
 	return nil
 }
 
-// umountTree removes m and every mount below it from the namespace,
-// disconnecting them from each other; each is freed once no Location
-// refers to it. k.mu is held.
-func (k *Kernel) umountTree(m *Mountpoint) {
-	var all []*Mountpoint
-	var collect func(*Mountpoint)
-	collect = func(x *Mountpoint) {
-		all = append(all, x)
-		for _, ch := range x.children {
-			collect(ch)
-		}
-	}
-	collect(m)
-	for i := len(all) - 1; i >= 0; i-- {
-		k.detach(all[i])
-	}
-	for _, x := range all {
-		k.freeDetached(x)
-	}
-}

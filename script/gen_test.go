@@ -2,6 +2,7 @@ package script
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 
@@ -52,6 +53,10 @@ type renderer struct {
 	alive map[string]bool     // live processes
 	cur   string              // current process; "" after it was killed
 	fds   map[string][]string // fd names a process may have open
+
+	// For the steering of known disagreements (steerUmount).
+	removed  bool // an rmdir, unlink or rename was emitted
+	symlinks bool // a symlink was emitted
 }
 
 func newRenderer() *renderer {
@@ -92,32 +97,54 @@ type pathSpec struct {
 	trailing bool
 }
 
+// uniform draws an int in [0, n) uniformly. rapid's IntRange and
+// SampledFrom favour small values and the maximum, which would skew the
+// weights of this file; single bits do not, and still shrink toward 0.
+func uniform(t *rapid.T, n int, label string) int {
+	k := bits.Len(uint(n - 1))
+	for try := 0; ; try++ {
+		u := 0
+		for range k {
+			u <<= 1
+			if rapid.Bool().Draw(t, label) {
+				u |= 1
+			}
+		}
+		if u < n || try == 3 {
+			return u % n
+		}
+	}
+}
+
+// pick draws an element of s uniformly.
+func pick[E any](t *rapid.T, s []E, label string) E { return s[uniform(t, len(s), label)] }
+
 // components are weighted toward real names; "" renders "//".
 var components = []string{"a", "a", "a", "b", "b", "b", "c", "c", "d", ".", "..", ""}
 
-var depths = []int{1, 1, 1, 2, 2, 2, 3, 3, 4, 5}
+var depths = []int{1, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5}
 
 func drawPath(t *rapid.T, label string) pathSpec {
 	var p pathSpec
-	switch k := rapid.IntRange(0, 19).Draw(t, label+"-kind"); {
+	switch k := uniform(t, 20, label+"-kind"); {
 	case k == 19:
-		p.special = rapid.SampledFrom([]string{".", "..", "/", "//", "./", "../..", "/.."}).Draw(t, label+"-special")
+		p.special = pick(t, []string{".", "..", "/", "//", "./", "../..", "/.."}, label+"-special")
 		return p
 	case k == 18:
 		p.empty = true
 		return p
-	case k >= 9:
-		p.pool = 1 + rapid.IntRange(0, 30).Draw(t, label+"-pool")
+	case k >= 6:
+		p.pool = 1 + uniform(t, 31, label+"-pool")
 	}
 	p.abs = rapid.Bool().Draw(t, label+"-abs")
-	n := rapid.SampledFrom(depths).Draw(t, label+"-depth")
+	n := pick(t, depths, label+"-depth")
 	if p.pool > 0 {
-		n = rapid.IntRange(0, 2).Draw(t, label+"-extra")
+		n = pick(t, []int{0, 0, 0, 1, 1, 2}, label+"-extra")
 	}
 	for i := range n {
-		p.comps = append(p.comps, rapid.SampledFrom(components).Draw(t, fmt.Sprintf("%s-c%d", label, i)))
+		p.comps = append(p.comps, pick(t, components, fmt.Sprintf("%s-c%d", label, i)))
 	}
-	p.trailing = rapid.IntRange(0, 9).Draw(t, label+"-trailing") == 0
+	p.trailing = uniform(t, 10, label+"-trailing") == 0
 	return p
 }
 
@@ -185,8 +212,8 @@ var kinds = []struct {
 	{"nop", 1}, {"stat", 5}, {"lstat", 4}, {"ls", 6}, {"cat", 4}, {"readlink", 3}, {"getcwd", 3},
 	{"mkdir", 14}, {"rmdir", 6}, {"unlink", 6}, {"rename", 9},
 	{"symlink", 9}, {"link", 4}, {"mknod", 3}, {"write", 8}, {"append", 3},
-	{"truncate", 3}, {"chmod", 3}, {"open", 7}, {"close", 2}, {"fchdir", 2},
-	{"chdir", 5}, {"mount", 2}, {"umount2", 2}, {"mountinfo", 1},
+	{"truncate", 3}, {"chmod", 3}, {"open", 8}, {"close", 3}, {"fchdir", 3},
+	{"chdir", 5}, {"mount", 3}, {"umount2", 2}, {"mountinfo", 1},
 	{"chroot", 1}, {"fork", 2}, {"as", 2}, {"kill", 1},
 }
 
@@ -199,7 +226,7 @@ var kindTotal = func() int {
 }()
 
 func drawKind(t *rapid.T) string {
-	n := rapid.IntRange(0, kindTotal-1).Draw(t, "kind")
+	n := uniform(t, kindTotal, "kind")
 	for _, k := range kinds {
 		if n < k.weight {
 			return k.name
@@ -239,27 +266,38 @@ var stepGen = rapid.Custom(func(t *rapid.T) step {
 		}
 	}
 	switch kind {
-	case "stat", "lstat", "ls", "cat", "readlink", "rmdir", "unlink", "chdir", "umount2":
-		if kind == "umount2" {
-			one(false, func(*rapid.T) string { return " 0" })
-		} else {
-			one(false, nil)
+	case "stat", "lstat", "ls", "cat", "readlink", "chdir":
+		one(false, nil)
+	case "rmdir", "unlink":
+		one(false, nil)
+		inner := s.render
+		s.render = func(r *renderer) { inner(r); r.removed = true }
+	case "umount2":
+		p := drawPath(t, "path")
+		s.render = func(r *renderer) {
+			if path := p.render(r); steerUmount(r, path) {
+				r.emit("umount2 %s 0", arg(path))
+			}
 		}
 	case "nop":
 		s.render = func(*renderer) {}
 	case "getcwd", "mountinfo":
 		s.render = func(r *renderer) { r.emit("%s", kind) }
 	case "mkdir":
-		one(true, func(t *rapid.T) string { return rapid.SampledFrom(mkdirModes).Draw(t, "mode") })
+		one(true, func(t *rapid.T) string { return pick(t, mkdirModes, "mode") })
 	case "rename", "link":
 		two(kind == "link")
+		if kind == "rename" {
+			inner := s.render
+			s.render = func(r *renderer) { inner(r); r.removed = true }
+		}
 	case "symlink":
 		// The target: a path (dangling or not, absolute or relative,
 		// through ".."), or a pool entry, often the link itself or its
 		// neighbour so that chains and cycles appear.
 		tgt := drawPath(t, "target")
 		p := drawPath(t, "link")
-		self := rapid.IntRange(0, 5).Draw(t, "self")
+		self := uniform(t, 6, "self")
 		s.render = func(r *renderer) {
 			link := p.render(r)
 			target := tgt.render(r)
@@ -273,26 +311,27 @@ var stepGen = rapid.Custom(func(t *rapid.T) step {
 			}
 			r.emit("symlink %s %s", arg(target), arg(link))
 			r.remember(link)
+			r.symlinks = true
 		}
 	case "mknod":
-		typ := rapid.SampledFrom([]string{"p 0 0", "c 1 3"}).Draw(t, "type")
+		typ := pick(t, []string{"p 0 0", "c 1 3"}, "type")
 		one(true, func(*rapid.T) string { return " " + typ })
 	case "write", "append":
-		one(true, func(t *rapid.T) string { return " " + arg(rapid.SampledFrom(datas).Draw(t, "data")) })
+		one(true, func(t *rapid.T) string { return " " + arg(pick(t, datas, "data")) })
 	case "truncate":
-		one(false, func(t *rapid.T) string { return fmt.Sprintf(" %d", rapid.SampledFrom(sizes).Draw(t, "size")) })
+		one(false, func(t *rapid.T) string { return fmt.Sprintf(" %d", pick(t, sizes, "size")) })
 	case "chmod":
-		one(false, func(t *rapid.T) string { return " " + rapid.SampledFrom(chmodModes).Draw(t, "mode") })
+		one(false, func(t *rapid.T) string { return " " + pick(t, chmodModes, "mode") })
 	case "open":
-		fd := rapid.SampledFrom(fdNames).Draw(t, "fd")
+		fd := pick(t, fdNames, "fd")
 		p := drawPath(t, "path")
-		flags := []string{rapid.SampledFrom(accModes).Draw(t, "acc")}
+		flags := []string{pick(t, accModes, "acc")}
 		for _, f := range openExtras {
-			if rapid.IntRange(0, 3).Draw(t, f) == 3 {
+			if uniform(t, 4, f) == 3 {
 				flags = append(flags, f)
 			}
 		}
-		mode := rapid.SampledFrom(openModes).Draw(t, "mode")
+		mode := pick(t, openModes, "mode")
 		creat := slices.Contains(flags, "O_CREAT")
 		s.render = func(r *renderer) {
 			path := p.render(r)
@@ -307,11 +346,23 @@ var stepGen = rapid.Custom(func(t *rapid.T) step {
 		}
 		s.desc = "open " + strings.Join(flags, "|")
 	case "close", "fchdir":
-		fd := rapid.SampledFrom(fdNames).Draw(t, "fd")
-		s.render = func(r *renderer) { r.emit("%s %s", kind, fd) }
+		// Mostly a descriptor the current process opened (or tried to).
+		fd := pick(t, fdNames, "fd")
+		back := uniform(t, 7, "back") - 1
+		s.render = func(r *renderer) {
+			name := fd
+			if fds := r.fds[r.cur]; back >= 0 && len(fds) > 0 {
+				name = fds[len(fds)-1-back%len(fds)]
+			}
+			r.emit("%s %s", kind, name)
+		}
 	case "mount":
 		p := drawPath(t, "path")
-		s.render = func(r *renderer) { r.emit("mount none %s tmpfs 0", arg(p.render(r))) }
+		s.render = func(r *renderer) {
+			path := p.render(r)
+			r.emit("mount none %s tmpfs 0", arg(path))
+			r.remember(path)
+		}
 	case "chroot":
 		p := drawPath(t, "path")
 		s.render = func(r *renderer) {
@@ -336,7 +387,7 @@ var stepGen = rapid.Custom(func(t *rapid.T) step {
 			r.emit("chdir /")
 		}
 	case "fork":
-		name := rapid.SampledFrom(procNames[1:]).Draw(t, "name")
+		name := pick(t, procNames[1:], "name")
 		s.render = func(r *renderer) {
 			r.emit("fork %s", name)
 			if r.cur != "" {
@@ -344,7 +395,7 @@ var stepGen = rapid.Custom(func(t *rapid.T) step {
 			}
 		}
 	case "as":
-		name := rapid.SampledFrom(procNames).Draw(t, "name")
+		name := pick(t, procNames, "name")
 		s.render = func(r *renderer) {
 			r.emit("as %s", name)
 			if r.alive[name] {
@@ -352,13 +403,26 @@ var stepGen = rapid.Custom(func(t *rapid.T) step {
 			}
 		}
 	case "kill":
-		name := rapid.SampledFrom(procNames).Draw(t, "name")
+		// Killing the last process would leave nothing but ESRCH; the
+		// current one is killed now and then, and another one (if any)
+		// takes over.
+		name := pick(t, procNames, "name")
 		s.render = func(r *renderer) {
+			if r.alive[name] && len(r.alive) == 1 {
+				name = "p9" // no such process: ESRCH
+			}
 			r.emit("kill %s", name)
 			delete(r.alive, name)
 			delete(r.fds, name)
 			if r.cur == name {
 				r.cur = ""
+				for _, other := range procNames {
+					if r.alive[other] {
+						r.emit("as %s", other)
+						r.cur = other
+						break
+					}
+				}
 			}
 		}
 	default:
@@ -367,9 +431,43 @@ var stepGen = rapid.Custom(func(t *rapid.T) step {
 	return s
 })
 
-// scriptGen draws the text of a script of about 10 to 30 commands.
+// preludeGen draws a step that populates the tree with a directory, a
+// file or a symbolic link at a plain absolute path (and the directories
+// above it), so that the random
+// steps after the prelude find something to collide with.
+var preludeGen = rapid.Custom(func(t *rapid.T) step {
+	var comps []string
+	for i := range 1 + uniform(t, 3, "depth") {
+		comps = append(comps, pick(t, []string{"a", "b", "c", "d"}, fmt.Sprint("c", i)))
+	}
+	path := "/" + strings.Join(comps, "/")
+	line := "mkdir " + path
+	switch uniform(t, 6, "kind") {
+	case 3, 4:
+		line = "write " + path + " " + arg(pick(t, datas, "data"))
+	case 5:
+		line = "symlink " + arg(drawPath(t, "target").render(newRenderer())) + " " + path
+	}
+	return step{desc: line, render: func(r *renderer) {
+		// Make the missing ancestors first.
+		for i := 1; i < len(comps); i++ {
+			dir := "/" + strings.Join(comps[:i], "/")
+			if !slices.Contains(r.pool, dir) {
+				r.emit("mkdir %s", dir)
+				r.remember(dir)
+			}
+		}
+		r.emit("%s", line)
+		r.remember(path)
+		r.symlinks = r.symlinks || strings.HasPrefix(line, "symlink")
+	}}
+})
+
+// scriptGen draws the text of a script: a prelude of up to 6 steps
+// populating the tree, then 10 to 30 random steps.
 var scriptGen = rapid.Custom(func(t *rapid.T) string {
-	return renderScript(rapid.SliceOfN(stepGen, 10, 30).Draw(t, "steps"))
+	prelude := rapid.SliceOfN(preludeGen, 0, 6).Draw(t, "prelude")
+	return renderScript(append(prelude, rapid.SliceOfN(stepGen, 10, 30).Draw(t, "steps")...))
 })
 
 // Known disagreements (testdata/found) the generator is steered away from
@@ -399,4 +497,29 @@ func steerOpen(path string, flags []string) []string {
 		drop("O_EXCL")
 	}
 	return flags
+}
+
+// steerUmount reports whether `umount2 path 0` may be emitted.
+// found/umount_root_removed_inode.mnt: umount2 of the process root
+// remounts it read-only, which Linux refuses (EBUSY) while an unlinked
+// inode of the filesystem is still in use (a removed cwd, an open file);
+// the library lets it through. So once something may have been removed,
+// umount2 is left out when its path may lead to the root: a path with a
+// "." or ".." component or no name at all, or any path once a symbolic
+// link exists.
+func steerUmount(r *renderer, path string) bool {
+	if !r.removed {
+		return true
+	}
+	if r.symlinks {
+		return false
+	}
+	named := false
+	for c := range strings.SplitSeq(path, "/") {
+		if c == "." || c == ".." {
+			return false
+		}
+		named = named || c != ""
+	}
+	return named
 }

@@ -62,7 +62,7 @@ func (p *libProc) Exit() error {
 	return p.c.Close()
 }
 
-func (p *libProc) Unshare() error { return vfs.ENOSYS }
+func (p *libProc) Unshare() error { return p.c.Unshare() }
 
 func (p *libProc) Setcred(uid, gid uint32, caps vfs.CapSet) error {
 	p.c.SetCred(vfs.Cred{UID: uid, GID: gid, Caps: caps})
@@ -203,7 +203,9 @@ func (p *libProc) Mount(source, target, fstype Str, flags uint64, data Str) erro
 
 func (p *libProc) Umount2(target string, flags int) error { return p.c.Umount2(target, flags) }
 
-func (p *libProc) PivotRoot(newRoot, putOld Str) error { return vfs.ENOSYS }
+func (p *libProc) PivotRoot(newRoot, putOld Str) error {
+	return p.c.PivotRootRaw(strPtr(newRoot), strPtr(putOld))
+}
 
 func (p *libProc) MountInfo() ([]string, error) {
 	s := strings.TrimSuffix(p.c.MountInfo(), "\n")

@@ -29,6 +29,11 @@ type Superblock struct {
 	flags atomic.Uint32
 	root  *Dentry
 
+	// orphans counts dead dentries whose inode has no link left but is
+	// still held (Linux's s_remove_count): while any exist the superblock
+	// cannot be made read-only.
+	orphans atomic.Int64
+
 	// renameMu serialises renames within the superblock and keeps the
 	// parent/name links of its dentries stable for readers that render
 	// paths. Lock order: renameMu, then directory dentry locks.
@@ -66,6 +71,10 @@ func (sb *Superblock) ReadOnly() bool { return sb.flags.Load()&SB_RDONLY != 0 }
 // Root returns the dentry of the filesystem's root directory.
 func (sb *Superblock) Root() *Dentry { return sb.root }
 
+// Orphans returns the number of removed inodes still held through this
+// superblock's dentries (open files, working directories).
+func (sb *Superblock) Orphans() int64 { return sb.orphans.Load() }
+
 // Dentry is a name in a superblock's tree, cached so that it keeps one
 // identity while anything refers to it: a mount on it, a mount rooted at
 // it, an open file, a working directory. Lookups of the same name in the
@@ -82,9 +91,11 @@ type Dentry struct {
 	typ   Mode // the inode's S_IFMT bits, which never change
 	isDir bool
 
-	parent atomic.Pointer[Dentry] // changed under sb.renameMu (write)
-	name   atomic.Pointer[string] // changed under sb.renameMu (write)
-	dead   atomic.Bool
+	parent   atomic.Pointer[Dentry] // changed under sb.renameMu (write)
+	name     atomic.Pointer[string] // changed under sb.renameMu (write)
+	dead     atomic.Bool
+	refs     atomic.Int32 // holders: open files, working directories, roots
+	orphaned atomic.Bool  // counted in sb.orphans
 
 	// mounts counts the mounts whose mountpoint is this dentry, in any
 	// namespace. The mount layer maintains it.
@@ -117,6 +128,46 @@ func (d *Dentry) IsRoot() bool { return d == d.sb.root }
 
 // Dead reports whether d was removed from the tree.
 func (d *Dentry) Dead() bool { return d.dead.Load() }
+
+// Get records a holder of d (an open file, a working directory, a root,
+// a mount rooted at d); the first pins the inode (see Pinner).
+func (d *Dentry) Get() {
+	if d.refs.Add(1) == 1 {
+		if p, ok := d.inode.(Pinner); ok {
+			p.Pin()
+		}
+	}
+}
+
+// Put drops a holder recorded by Get.
+func (d *Dentry) Put() {
+	if d.refs.Add(-1) != 0 {
+		return
+	}
+	if d.Dead() && d.orphaned.CompareAndSwap(true, false) {
+		d.sb.orphans.Add(-1)
+	}
+	if p, ok := d.inode.(Pinner); ok {
+		p.Unpin()
+	}
+}
+
+// kill marks d dead, removed from the tree; if its inode has no link left
+// and d is held, d counts as an orphan of its superblock until released.
+func (d *Dentry) kill() {
+	d.dead.Store(true)
+	if d.refs.Load() == 0 {
+		return
+	}
+	if a, err := d.inode.Getattr(); err != nil || a.Nlink != 0 {
+		return
+	}
+	d.orphaned.Store(true)
+	d.sb.orphans.Add(1)
+	if d.refs.Load() == 0 && d.orphaned.CompareAndSwap(true, false) {
+		d.sb.orphans.Add(-1)
+	}
+}
 
 // Mounts returns the number of mounts on d.
 func (d *Dentry) Mounts() int32 { return d.mounts.Load() }
@@ -320,7 +371,7 @@ func (d *Dentry) remove(name string, dir bool, check func(*Dentry) error) error 
 	if err != nil {
 		return err
 	}
-	c.dead.Store(true)
+	c.kill()
 	d.dropChild(name)
 	return nil
 }
@@ -442,7 +493,7 @@ func (d *Dentry) Rename(oldName string, newDir *Dentry, newName string, flags ui
 		dst.parent.Store(d)
 		d.setChild(oldName, dst)
 	} else if dst != nil {
-		dst.dead.Store(true)
+		dst.kill()
 	}
 	src.name.Store(&newName)
 	src.parent.Store(newDir)

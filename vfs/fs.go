@@ -87,6 +87,16 @@ type Inode interface {
 	Removexattr(name string) error
 }
 
+// Pinner is implemented by an Inode whose storage must outlive its last
+// link while the vfs layer still holds it. Pin is called when the first
+// holder (an open file, a working directory, a root, a mount rooted at
+// it) takes one of its dentries and Unpin when the last lets go; an inode
+// with no link left and no pin may be freed.
+type Pinner interface {
+	Pin()
+	Unpin()
+}
+
 // File is an open file of a backend.
 type File interface {
 	// ReadAt reads at off as pread(2) does: a short count at end of file,
