@@ -23,23 +23,29 @@ type Namespace struct {
 // Kernel returns the kernel the namespace belongs to.
 func (ns *Namespace) Kernel() *Kernel { return ns.k }
 
+func byUniqueID(e *Mountpoint, id uint64) int {
+	switch {
+	case e.uniqueID < id:
+		return -1
+	case e.uniqueID > id:
+		return 1
+	}
+	return 0
+}
+
 // add records m as a mount of ns. k.mu is held.
 func (ns *Namespace) add(m *Mountpoint) {
-	i, _ := slices.BinarySearchFunc(ns.mounts, m.uniqueID, func(e *Mountpoint, id uint64) int {
-		switch {
-		case e.uniqueID < id:
-			return -1
-		case e.uniqueID > id:
-			return 1
-		}
-		return 0
-	})
+	if n := len(ns.mounts); n == 0 || ns.mounts[n-1].uniqueID < m.uniqueID {
+		ns.mounts = append(ns.mounts, m)
+		return
+	}
+	i, _ := slices.BinarySearchFunc(ns.mounts, m.uniqueID, byUniqueID)
 	ns.mounts = slices.Insert(ns.mounts, i, m)
 }
 
 // remove forgets m. k.mu is held.
 func (ns *Namespace) remove(m *Mountpoint) {
-	if i := slices.Index(ns.mounts, m); i >= 0 {
+	if i, ok := slices.BinarySearchFunc(ns.mounts, m.uniqueID, byUniqueID); ok {
 		ns.mounts = slices.Delete(ns.mounts, i, i+1)
 	}
 }

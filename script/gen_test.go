@@ -53,10 +53,6 @@ type renderer struct {
 	alive map[string]bool     // live processes
 	cur   string              // current process; "" after it was killed
 	fds   map[string][]string // fd names a process may have open
-
-	// For the steering of known disagreements (steerUmount).
-	removed  bool // an rmdir, unlink or rename was emitted
-	symlinks bool // a symlink was emitted
 }
 
 func newRenderer() *renderer {
@@ -270,15 +266,8 @@ var stepGen = rapid.Custom(func(t *rapid.T) step {
 		one(false, nil)
 	case "rmdir", "unlink":
 		one(false, nil)
-		inner := s.render
-		s.render = func(r *renderer) { inner(r); r.removed = true }
 	case "umount2":
-		p := drawPath(t, "path")
-		s.render = func(r *renderer) {
-			if path := p.render(r); steerUmount(r, path) {
-				r.emit("umount2 %s 0", arg(path))
-			}
-		}
+		one(false, func(*rapid.T) string { return " 0" })
 	case "nop":
 		s.render = func(*renderer) {}
 	case "getcwd", "mountinfo":
@@ -287,10 +276,6 @@ var stepGen = rapid.Custom(func(t *rapid.T) step {
 		one(true, func(t *rapid.T) string { return pick(t, mkdirModes, "mode") })
 	case "rename", "link":
 		two(kind == "link")
-		if kind == "rename" {
-			inner := s.render
-			s.render = func(r *renderer) { inner(r); r.removed = true }
-		}
 	case "symlink":
 		// The target: a path (dangling or not, absolute or relative,
 		// through ".."), or a pool entry, often the link itself or its
@@ -311,7 +296,6 @@ var stepGen = rapid.Custom(func(t *rapid.T) step {
 			}
 			r.emit("symlink %s %s", arg(target), arg(link))
 			r.remember(link)
-			r.symlinks = true
 		}
 	case "mknod":
 		typ := pick(t, []string{"p 0 0", "c 1 3"}, "type")
@@ -335,7 +319,6 @@ var stepGen = rapid.Custom(func(t *rapid.T) step {
 		creat := slices.Contains(flags, "O_CREAT")
 		s.render = func(r *renderer) {
 			path := p.render(r)
-			flags := steerOpen(path, flags)
 			r.emit("open %s %s %s%s", fd, arg(path), strings.Join(flags, "|"), mode)
 			if creat {
 				r.remember(path)
@@ -459,7 +442,6 @@ var preludeGen = rapid.Custom(func(t *rapid.T) step {
 		}
 		r.emit("%s", line)
 		r.remember(path)
-		r.symlinks = r.symlinks || strings.HasPrefix(line, "symlink")
 	}}
 })
 
@@ -469,57 +451,3 @@ var scriptGen = rapid.Custom(func(t *rapid.T) string {
 	prelude := rapid.SliceOfN(preludeGen, 0, 6).Draw(t, "prelude")
 	return renderScript(append(prelude, rapid.SliceOfN(stepGen, 10, 30).Draw(t, "steps")...))
 })
-
-// Known disagreements (testdata/found) the generator is steered away from
-// while they are open, so that the property test can pass; each is a
-// golden script that fails until the library is fixed. Remove the
-// steering with the fix.
-
-// steerOpen drops flags from open's that hit known disagreements:
-//
-//   - found/open_path_creat_directory.mnt: the library fails
-//     O_PATH|O_CREAT|O_DIRECTORY with EINVAL where Linux ignores O_CREAT
-//     under O_PATH: O_CREAT is dropped from such a combination;
-//   - found/open_creat_excl_dot.mnt: O_CREAT|O_EXCL on a path ending in
-//     "." or ".." (maybe with trailing slashes) or "/" is EISDIR in the library, EEXIST on Linux:
-//     O_EXCL is dropped there.
-func steerOpen(path string, flags []string) []string {
-	flags = slices.Clone(flags)
-	drop := func(name string) {
-		flags = slices.DeleteFunc(flags, func(f string) bool { return f == name })
-	}
-	if slices.Contains(flags, "O_PATH") && slices.Contains(flags, "O_DIRECTORY") {
-		drop("O_CREAT")
-	}
-	trimmed := strings.TrimRight(path, "/")
-	if last := trimmed[strings.LastIndex(trimmed, "/")+1:]; slices.Contains(flags, "O_CREAT") &&
-		(last == "." || last == ".." || trimmed == "" && path != "") {
-		drop("O_EXCL")
-	}
-	return flags
-}
-
-// steerUmount reports whether `umount2 path 0` may be emitted.
-// found/umount_root_removed_inode.mnt: umount2 of the process root
-// remounts it read-only, which Linux refuses (EBUSY) while an unlinked
-// inode of the filesystem is still in use (a removed cwd, an open file);
-// the library lets it through. So once something may have been removed,
-// umount2 is left out when its path may lead to the root: a path with a
-// "." or ".." component or no name at all, or any path once a symbolic
-// link exists.
-func steerUmount(r *renderer, path string) bool {
-	if !r.removed {
-		return true
-	}
-	if r.symlinks {
-		return false
-	}
-	named := false
-	for c := range strings.SplitSeq(path, "/") {
-		if c == "." || c == ".." {
-			return false
-		}
-		named = named || c != ""
-	}
-	return named
-}
