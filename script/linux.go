@@ -44,6 +44,13 @@ func NewLinux() (System, error) {
 		return nil, fmt.Errorf("script: %w", err)
 	}
 	s := &linuxSystem{dir: dir, timeout: linuxTimeout, procs: map[*linuxProc]bool{}}
+	// This goroutine is not locked to its thread, and no thread that
+	// ever entered a sandbox runs unlocked goroutines: thread-self is
+	// in the host's namespace.
+	if s.hostNS, err = os.Open("/proc/thread-self/ns/mnt"); err != nil {
+		os.Remove(dir)
+		return nil, fmt.Errorf("script: %w", err)
+	}
 	p, err := s.start(func() error { return setupSandbox(dir) })
 	if err != nil {
 		s.Close()
@@ -92,6 +99,11 @@ type linuxSystem struct {
 	procs  map[*linuxProc]bool // live threads
 	loops  []*os.File          // attached loop devices, released by Close
 	closed bool
+
+	// hostNS is the host's mount namespace, which a thread rejoins when
+	// its process exits, so that it lets go of the sandbox at once even
+	// if the Go runtime keeps the thread (it never ends the main one).
+	hostNS *os.File
 }
 
 // linuxProc is a script process: one locked OS thread. Only its own
@@ -239,6 +251,9 @@ func (s *linuxSystem) Close() error {
 		f.Close()
 	}
 	s.loops = nil
+	if s.hostNS != nil {
+		s.hostNS.Close()
+	}
 	if err := os.Remove(s.dir); err != nil && !os.IsNotExist(err) {
 		errs = append(errs, err)
 	}
@@ -313,12 +328,21 @@ func (p *linuxProc) Exit() error {
 			for f := range p.files {
 				syscall.Close(f.fd)
 			}
+			// Leave the sandbox: drop its root, cwd and namespace now.
+			// A process that gave up CAP_SYS_ADMIN cannot; its
+			// thread releases them when it ends.
+			if sysSetns != 0 {
+				syscall.RawSyscall(sysSetns, p.sys.hostNS.Fd(), syscall.CLONE_NEWNS, 0)
+			}
 			return nil
 		})
 		if err == nil {
 			p.reqs <- nil
 			select {
 			case <-p.done:
+				if p.tid != os.Getpid() {
+					err = waitThreadGone(p.tid, p.sys.timeout)
+				}
 			case <-time.After(p.sys.timeout):
 				err = fmt.Errorf("thread %d did not end", p.tid)
 			}
@@ -538,4 +562,21 @@ func (p *linuxProc) Image(path string, data []byte) error {
 
 func (p *linuxProc) Export(path string) ([]byte, error) {
 	return p.ReadFile(path)
+}
+
+// waitThreadGone waits until the kernel has reaped thread tid: the Go
+// runtime ends a locked thread after its goroutine returns, and only then
+// does the thread let go of its root, working directory and namespace.
+func waitThreadGone(tid int, timeout time.Duration) error {
+	path := fmt.Sprintf("/proc/%d/task/%d", os.Getpid(), tid)
+	deadline := time.Now().Add(timeout)
+	for {
+		if _, err := os.Stat(path); os.IsNotExist(err) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("thread %d did not exit", tid)
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
 }

@@ -317,16 +317,17 @@ func (d *Dentry) Symlink(name, target string, o CreateOpts) (*Dentry, error) {
 }
 
 // Link gives target, a non-directory of the same superblock, the extra
-// name name in d. EPERM for a directory, ENOENT for a dead target, EXDEV
-// across superblocks.
+// name name in d. The checks follow Linux's vfs_link order: EEXIST (and
+// ENOENT for a dead d) first, then EXDEV across superblocks, EPERM for a
+// directory and ENOENT for a dead target.
 func (d *Dentry) Link(name string, target *Dentry) (*Dentry, error) {
-	if target.sb != d.sb {
-		return nil, EXDEV
-	}
-	if target.isDir {
-		return nil, EPERM
-	}
 	return d.create(name, func() (Inode, error) {
+		if target.sb != d.sb {
+			return nil, EXDEV
+		}
+		if target.isDir {
+			return nil, EPERM
+		}
 		if target.Dead() {
 			return nil, ENOENT
 		}
