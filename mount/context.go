@@ -3,6 +3,7 @@ package mount
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mountkit/mountkit/vfs"
 )
@@ -18,54 +19,62 @@ import (
 type FsContext struct {
 	k *Kernel
 
-	mu    sync.Mutex // guards the fields below
+	mu     sync.Mutex // serialises changes of st; guards closed
+	st     atomic.Pointer[fsState]
+	closed bool
+}
+
+// fsState is an FsContext's state. It is immutable once published: a
+// change publishes a new one, so that path walks read it without a lock.
+type fsState struct {
 	ns    *Namespace
 	root  Location
 	cwd   Location
 	umask uint32
 	cred  *vfs.Cred
+}
 
-	closed bool
+func newFsContext(k *Kernel, s fsState) *FsContext {
+	c := &FsContext{k: k}
+	c.st.Store(&s)
+	return c
+}
+
+// state returns c's current state.
+func (c *FsContext) state() *fsState { return c.st.Load() }
+
+// update publishes a copy of c's state changed by f and returns the old
+// state.
+func (c *FsContext) update(f func(s *fsState)) *fsState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.st.Load()
+	s := *old
+	f(&s)
+	c.st.Store(&s)
+	return old
 }
 
 // Kernel returns the kernel c's namespace belongs to.
 func (c *FsContext) Kernel() *Kernel { return c.k }
 
 // Namespace returns c's mount namespace.
-func (c *FsContext) Namespace() *Namespace {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.ns
-}
+func (c *FsContext) Namespace() *Namespace { return c.state().ns }
 
 // Root returns c's root directory.
-func (c *FsContext) Root() Location {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.root
-}
+func (c *FsContext) Root() Location { return c.state().root }
 
 // Cwd returns c's working directory.
-func (c *FsContext) Cwd() Location {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.cwd
-}
+func (c *FsContext) Cwd() Location { return c.state().cwd }
 
 // Umask sets the umask to mask&0777 and returns the previous one.
 func (c *FsContext) Umask(mask uint32) uint32 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	old := c.umask
-	c.umask = mask & 0o777
-	return old
+	return c.update(func(s *fsState) { s.umask = mask & 0o777 }).umask
 }
 
 // Cred returns a copy of c's credentials.
 func (c *FsContext) Cred() vfs.Cred {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	cr := *c.cred
+	cr := *c.state().cred
 	cr.Groups = append([]uint32(nil), cr.Groups...)
 	return cr
 }
@@ -74,9 +83,7 @@ func (c *FsContext) Cred() vfs.Cred {
 func (c *FsContext) SetCred(cred vfs.Cred) {
 	cr := cred
 	cr.Groups = append([]uint32(nil), cred.Groups...)
-	c.mu.Lock()
-	c.cred = &cr
-	c.mu.Unlock()
+	c.update(func(s *fsState) { s.cred = &cr })
 }
 
 // Fork returns a new FsContext with c's namespace, root, working
@@ -84,13 +91,12 @@ func (c *FsContext) SetCred(cred vfs.Cred) {
 // CLONE_FS).
 func (c *FsContext) Fork() *FsContext {
 	c.k.mu.Lock()
-	c.mu.Lock()
-	n := &FsContext{k: c.k, ns: c.ns, umask: c.umask, cred: c.cred}
-	n.root = c.root.hold()
-	n.cwd = c.cwd.hold()
-	n.ns.users++
-	c.mu.Unlock()
+	s := *c.state()
+	s.root.hold()
+	s.cwd.hold()
+	s.ns.users++
 	c.k.mu.Unlock()
+	n := newFsContext(c.k, s)
 	c.k.register(n)
 	return n
 }
@@ -104,14 +110,13 @@ func (c *FsContext) Close() error {
 		return vfs.EBADF
 	}
 	c.closed = true
-	root, cwd, ns := c.root, c.cwd, c.ns
-	c.root, c.cwd = Location{}, Location{}
 	c.mu.Unlock()
+	old := c.update(func(s *fsState) { s.root, s.cwd = Location{}, Location{} })
 	c.k.unregister(c)
-	root.release()
-	cwd.release()
+	old.root.release()
+	old.cwd.release()
 	c.k.mu.Lock()
-	c.k.putNamespace(ns)
+	c.k.putNamespace(old.ns)
 	c.k.mu.Unlock()
 	return nil
 }
@@ -119,29 +124,22 @@ func (c *FsContext) Close() error {
 // setRoot makes l c's root and returns the old root, which the caller
 // releases once it no longer holds Kernel.mu (a release may free a
 // detached mount, which takes the mount lock).
-func (c *FsContext) setRoot(l Location) (old Location) {
+func (c *FsContext) setRoot(l Location) Location {
 	l.hold()
-	c.mu.Lock()
-	old, c.root = c.root, l
-	c.mu.Unlock()
-	return old
+	return c.update(func(s *fsState) { s.root = l }).root
 }
 
 // setCwd makes l c's working directory and returns the old one, as setRoot.
-func (c *FsContext) setCwd(l Location) (old Location) {
+func (c *FsContext) setCwd(l Location) Location {
 	l.hold()
-	c.mu.Lock()
-	old, c.cwd = c.cwd, l
-	c.mu.Unlock()
-	return old
+	return c.update(func(s *fsState) { s.cwd = l }).cwd
 }
 
 // walker returns a walker over c's current root and cwd. The caller
 // holds k.mu for reading while it walks.
 func (c *FsContext) walker() walker {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return walker{k: c.k, cred: c.cred, root: c.root, cur: c.cwd}
+	s := c.state()
+	return walker{k: c.k, cred: s.cred, root: s.root, cur: s.cwd}
 }
 
 // Resolve resolves path, following a final symbolic link when follow is
@@ -183,11 +181,7 @@ func (c *FsContext) checkDirSearch(l Location) error {
 	return vfs.Permission(&a, c.creds(), vfs.MayExec)
 }
 
-func (c *FsContext) creds() *vfs.Cred {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.cred
-}
+func (c *FsContext) creds() *vfs.Cred { return c.state().cred }
 
 // Chroot is chroot(2): lookup errors first, then EPERM without
 // CAP_SYS_CHROOT. The working directory is left where it is.
@@ -216,9 +210,8 @@ func (c *FsContext) Chroot(path string) error {
 func (c *FsContext) Getcwd() (string, error) {
 	c.k.mu.RLock()
 	defer c.k.mu.RUnlock()
-	c.mu.Lock()
-	root, cwd := c.root, c.cwd
-	c.mu.Unlock()
+	st := c.state()
+	root, cwd := st.root, st.cwd
 	if cwd.Dentry.Dead() {
 		return "", vfs.ENOENT
 	}

@@ -191,8 +191,4 @@ func (c *FsContext) Link(oldpath, newpath string) error {
 	})
 }
 
-func (c *FsContext) getUmask() uint32 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.umask
-}
+func (c *FsContext) getUmask() uint32 { return c.state().umask }

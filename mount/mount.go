@@ -18,7 +18,6 @@ func (c *FsContext) Mount(source, target, fstype string, flags uint64, data stri
 // MS_NOUSER (EINVAL), CAP_SYS_ADMIN (EPERM), then the operation chosen as
 // do_mount chooses it: MS_REMOUNT, MS_BIND, a propagation change, MS_MOVE,
 // or a new mount.
-//
 func (c *FsContext) MountRaw(source, target, fstype *string, flags uint64, data *string) error {
 	if fstype != nil && len(*fstype) >= vfs.PathMax {
 		return vfs.EINVAL

@@ -38,7 +38,7 @@ type Mountpoint struct {
 	umounting bool // MNT_UMOUNT: going away with this umount
 	candidate bool // T_UMOUNT_CANDIDATE
 	trimmed   bool // T_MARKED
-	freed      bool
+	freed     bool
 
 	// expiry is MNT_EXPIRE's mark: set by the first umount2 call,
 	// cleared whenever a path reference to the mount is dropped.

@@ -1,8 +1,6 @@
 package mount
 
 import (
-	"strings"
-
 	"github.com/mountkit/mountkit/vfs"
 )
 
@@ -52,28 +50,27 @@ func checkPathname(path string) error {
 // directory that holds the last component. It returns that component,
 // its kind and whether slashes follow it.
 func (w *walker) walkDirs(path string) (last string, kind lastKind, trailing bool, err error) {
-	if strings.HasPrefix(path, "/") {
+	if len(path) > 0 && path[0] == '/' {
 		w.cur = w.root
 	}
-	rest := path
+	i, n := 0, len(path)
 	for {
-		for len(rest) > 0 && rest[0] == '/' {
-			rest = rest[1:]
+		for i < n && path[i] == '/' {
+			i++
 		}
-		if rest == "" {
+		if i == n {
 			return "", lastRoot, false, nil
 		}
-		name := rest
-		if i := strings.IndexByte(rest, '/'); i >= 0 {
-			name, rest = rest[:i], rest[i:]
-		} else {
-			rest = ""
-		}
+		name, hash, end := vfs.ScanName(path, i)
+		i = end
 		if err := w.mayLookup(); err != nil {
 			return "", 0, false, err
 		}
-		tail := strings.TrimLeft(rest, "/")
-		if tail == "" {
+		j := i
+		for j < n && path[j] == '/' {
+			j++
+		}
+		if j == n {
 			kind := lastNorm
 			switch name {
 			case ".":
@@ -81,14 +78,15 @@ func (w *walker) walkDirs(path string) (last string, kind lastKind, trailing boo
 			case "..":
 				kind = lastDotDot
 			}
-			return name, kind, rest != "", nil
+			return name, kind, i < n, nil
 		}
-		if err := w.step(name, true); err != nil {
+		if err := w.stepHashed(name, hash, true); err != nil {
 			return "", 0, false, err
 		}
 		if !w.cur.Dentry.IsDir() {
 			return "", 0, false, vfs.ENOTDIR
 		}
+		i = j
 	}
 }
 
@@ -118,6 +116,29 @@ func (w *walker) step(name string, follow bool) error {
 		return w.dotdot()
 	}
 	d, err := w.lookup(name)
+	if err != nil {
+		return err
+	}
+	next := w.k.crossDown(Location{w.cur.Mount, d})
+	if follow && isSymlink(next.Dentry) {
+		return w.followLink(next)
+	}
+	w.cur = next
+	return nil
+}
+
+// stepHashed is step for a name whose hash vfs.ScanName computed.
+func (w *walker) stepHashed(name string, hash uint64, follow bool) error {
+	switch name {
+	case ".":
+		return nil
+	case "..":
+		return w.dotdot()
+	}
+	if len(name) > vfs.NameMax {
+		return vfs.ENAMETOOLONG
+	}
+	d, err := w.cur.Dentry.LookupHashed(name, hash)
 	if err != nil {
 		return err
 	}

@@ -90,16 +90,15 @@ func (k *Kernel) Boot() (*FsContext, error) {
 	ns.users = 1
 	k.mu.Unlock()
 
-	c := &FsContext{k: k, ns: ns, umask: 0o022, cred: cred}
+	c := newFsContext(k, fsState{ns: ns, umask: 0o022, cred: cred,
+		root: Location{m, m.root}.hold(), cwd: Location{m, m.root}.hold()})
 	k.register(c)
-	c.root = Location{m, m.root}.hold()
-	c.cwd = Location{m, m.root}.hold()
 	if err := c.Mount("none", "/", "tmpfs", 0, ""); err != nil {
 		c.Close()
 		return nil, err
 	}
 	k.mu.RLock()
-	top := k.crossDown(c.root)
+	top := k.crossDown(c.Root())
 	k.mu.RUnlock()
 	c.setRoot(top).release()
 	c.setCwd(top).release()
@@ -132,20 +131,16 @@ func (c *FsContext) Unshare() error {
 			k.hashMount(m)
 		}
 	}
-	c.mu.Lock()
-	oldRoot, oldCwd := c.root, c.cwd
-	if m := copies[c.root.Mount]; m != nil {
-		c.root = Location{m, c.root.Dentry}.hold()
-	} else {
-		oldRoot = Location{}
-	}
-	if m := copies[c.cwd.Mount]; m != nil {
-		c.cwd = Location{m, c.cwd.Dentry}.hold()
-	} else {
-		oldCwd = Location{}
-	}
-	c.ns = ns
-	c.mu.Unlock()
+	var oldRoot, oldCwd Location
+	c.update(func(s *fsState) {
+		if m := copies[s.root.Mount]; m != nil {
+			oldRoot, s.root = s.root, Location{m, s.root.Dentry}.hold()
+		}
+		if m := copies[s.cwd.Mount]; m != nil {
+			oldCwd, s.cwd = s.cwd, Location{m, s.cwd.Dentry}.hold()
+		}
+		s.ns = ns
+	})
 	ns.users++
 	for _, l := range []Location{oldRoot, oldCwd} {
 		if l.Mount != nil {

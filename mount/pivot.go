@@ -96,17 +96,17 @@ func (c *FsContext) PivotRootRaw(newRoot, putOld *string) error {
 	k.ctxMu.Lock()
 	defer k.ctxMu.Unlock()
 	for other := range k.contexts {
-		other.mu.Lock()
 		var drop []Location
-		if other.root == root {
-			drop = append(drop, other.root)
-			other.root = newLoc.hold()
-		}
-		if other.cwd == root {
-			drop = append(drop, other.cwd)
-			other.cwd = newLoc.hold()
-		}
-		other.mu.Unlock()
+		other.update(func(s *fsState) {
+			if s.root == root {
+				drop = append(drop, s.root)
+				s.root = newLoc.hold()
+			}
+			if s.cwd == root {
+				drop = append(drop, s.cwd)
+				s.cwd = newLoc.hold()
+			}
+		})
 		for _, l := range drop {
 			l.dropLocked()
 		}

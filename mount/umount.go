@@ -76,4 +76,3 @@ func (c *FsContext) remountRootReadOnly(m *Mountpoint) error {
 	m.sb.SetFlags(m.sb.Flags() | vfs.SB_RDONLY)
 	return nil
 }
-

@@ -209,8 +209,8 @@ var kinds = []struct {
 	{"mkdir", 14}, {"rmdir", 6}, {"unlink", 6}, {"rename", 9},
 	{"symlink", 9}, {"link", 4}, {"mknod", 3}, {"write", 8}, {"append", 3},
 	{"truncate", 3}, {"chmod", 3}, {"open", 8}, {"close", 3}, {"fchdir", 3},
-	{"chdir", 5}, {"mount", 3}, {"umount2", 2}, {"mountinfo", 1},
-	{"chroot", 1}, {"fork", 2}, {"as", 2}, {"kill", 1},
+	{"chdir", 5}, {"mount", 6}, {"umount2", 5}, {"mountinfo", 1},
+	{"chroot", 3}, {"fork", 4}, {"as", 5}, {"kill", 2},
 }
 
 var kindTotal = func() int {
@@ -449,5 +449,5 @@ var preludeGen = rapid.Custom(func(t *rapid.T) step {
 // populating the tree, then 10 to 30 random steps.
 var scriptGen = rapid.Custom(func(t *rapid.T) string {
 	prelude := rapid.SliceOfN(preludeGen, 0, 6).Draw(t, "prelude")
-	return renderScript(append(prelude, rapid.SliceOfN(stepGen, 10, 30).Draw(t, "steps")...))
+	return renderScript(append(prelude, rapid.SliceOfN(stepGen, 40, 100).Draw(t, "steps")...))
 })

@@ -269,6 +269,20 @@ func (d *Dentry) Lookup(name string) (*Dentry, error) {
 	return c, err
 }
 
+// LookupHashed is Lookup for a name whose hash ScanName computed.
+func (d *Dentry) LookupHashed(name string, hash uint64) (*Dentry, error) {
+	if !d.isDir {
+		return nil, ENOTDIR
+	}
+	if c := d.children.Load().lookupHashed(name, hash); c != nil {
+		return c, nil
+	}
+	d.mu.Lock()
+	c, err := d.lookupLocked(name)
+	d.mu.Unlock()
+	return c, err
+}
+
 // Cached returns the cached child called name without asking the backend.
 func (d *Dentry) Cached(name string) *Dentry {
 	return d.children.Load().lookup(name)

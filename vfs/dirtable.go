@@ -3,6 +3,7 @@ package vfs
 import (
 	"math/bits"
 	"math/rand/v2"
+	"strings"
 	"sync/atomic"
 )
 
@@ -37,7 +38,8 @@ var nameSeed = rand.Uint64() | 1
 // manner of wyhash): cheap for the short names path walks meet most.
 func hashName(name string) uint64 {
 	const m1, m2 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db
-	h := nameSeed ^ uint64(len(name))*m1
+	h := nameSeed
+	n := len(name)
 	for len(name) >= 8 {
 		w := uint64(name[0]) | uint64(name[1])<<8 | uint64(name[2])<<16 | uint64(name[3])<<24 |
 			uint64(name[4])<<32 | uint64(name[5])<<40 | uint64(name[6])<<48 | uint64(name[7])<<56
@@ -48,7 +50,19 @@ func hashName(name string) uint64 {
 	for i := 0; i < len(name); i++ {
 		w |= uint64(name[i]) << (8 * i)
 	}
-	return mix(h^w, m1^nameSeed)
+	return mix(h^w, m1^uint64(n))
+}
+
+// ScanName returns the path component that starts at path[i] and runs to
+// the next '/' or the end, its hash as the dentry cache computes it, and
+// the index just past it; a path walk hands the hash to LookupHashed.
+func ScanName(path string, i int) (name string, hash uint64, end int) {
+	end = len(path)
+	if j := strings.IndexByte(path[i:], '/'); j >= 0 {
+		end = i + j
+	}
+	name = path[i:end]
+	return name, hashName(name), end
 }
 
 func mix(a, b uint64) uint64 {
@@ -65,10 +79,14 @@ func newDirTable(size int) *dirTable {
 
 // lookup returns the child called name, or nil. It takes no lock.
 func (t *dirTable) lookup(name string) *Dentry {
+	return t.lookupHashed(name, hashName(name))
+}
+
+// lookupHashed is lookup with the name's hash already computed.
+func (t *dirTable) lookupHashed(name string, h uint64) *Dentry {
 	if t == nil {
 		return nil
 	}
-	h := hashName(name)
 	mask := uint64(len(t.slots) - 1)
 	for i, n := h&mask, 0; n < len(t.slots); i, n = (i+1)&mask, n+1 {
 		e := t.slots[i].Load()
