@@ -48,3 +48,8 @@ func newKernelWorld(b *testing.B) (world, string) {
 	}
 	return kernelWorld{}, dir
 }
+
+func (kernelWorld) makeShared(p string) error {
+	return syscall.Mount("", p, "", syscall.MS_SHARED, "")
+}
+func (kernelWorld) mountTmpfs(p string) error { return syscall.Mount("none", p, "tmpfs", 0, "") }

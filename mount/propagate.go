@@ -224,9 +224,12 @@ func (k *Kernel) propagateMount(dest *Mountpoint, d *vfs.Dentry, source *Mountpo
 // place. moving says source is an attached mount being moved. k.mu is
 // held.
 func (k *Kernel) attachRecursive(source *Mountpoint, dest Location, moving bool) error {
-	if source.root.Dead() {
-		// Linux cannot make the source's root a mountpoint (to tuck
-		// copies under) once it is unlinked.
+	// Mounts found at a copy's place are tucked on top of the copy: on
+	// the topmost overmount of its tree, at the root of the source
+	// tree's topmost overmount, which Linux pins as a mountpoint first
+	// (and cannot once it is unlinked).
+	tuckAt := topmostOvermount(source).root
+	if tuckAt.Dead() {
 		return vfs.ENOENT
 	}
 	pending := map[*Namespace]int{}
@@ -274,7 +277,7 @@ func (k *Kernel) attachRecursive(source *Mountpoint, dest Location, moving bool)
 		}
 		k.attachTree(child, parent, mp)
 		if q != nil {
-			k.link(q, child, child.root)
+			k.link(q, topmostOvermount(child), tuckAt)
 		}
 	}
 	return nil
@@ -324,4 +327,22 @@ func dominatingID(m *Mountpoint, root Location) uint32 {
 		}
 	}
 	return 0
+}
+
+// topmostOvermount follows m's overmounts (a child mounted on its
+// parent's root) to the last, whether or not m is attached yet.
+func topmostOvermount(m *Mountpoint) *Mountpoint {
+	for {
+		var next *Mountpoint
+		for _, c := range m.children {
+			if c.mountpoint == m.root {
+				next = c
+				break
+			}
+		}
+		if next == nil {
+			return m
+		}
+		m = next
+	}
 }

@@ -2,12 +2,14 @@ package mount
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 
 	"github.com/mountkit/mountkit/memfs"
+	"github.com/mountkit/mountkit/propagation"
 	"github.com/mountkit/mountkit/vfs"
 )
 
@@ -15,32 +17,74 @@ import (
 // reachable from the namespace root through parent links, the hash and
 // the per-dentry index agree with the parent links, children lists are
 // symmetric, there are no cycles, and the dentry mount counts match.
-func checkInvariants(t require.TestingT, k *Kernel, ns *Namespace) {
+func checkInvariants(t require.TestingT, k *Kernel, nss ...*Namespace) {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	onDentry := map[*vfs.Dentry]int32{}
+	for _, ns := range nss {
+		checkTree(t, k, ns, onDentry)
+	}
+	for d, n := range onDentry {
+		ensure(t, n == d.Mounts(), "mount count of a dentry: %d, want %d", d.Mounts(), n)
+	}
+}
+
+func checkTree(t require.TestingT, k *Kernel, ns *Namespace, onDentry map[*vfs.Dentry]int32) {
 	for _, m := range ns.mounts {
-		require.Equal(t, ns, m.ns)
+		ensure(t, ns == m.ns, "mount %d is in its namespace", m.id)
 		seen := map[*Mountpoint]bool{}
 		for x := m; x != ns.root; x = x.parent {
-			require.NotNil(t, x.parent, "mount %d is not connected to the root", m.id)
-			require.False(t, seen[x], "cycle at mount %d", x.id)
+			ensure(t, x.parent != nil, "mount %d is not connected to the root", m.id)
+			ensure(t, !(seen[x]), "cycle at mount %d", x.id)
 			seen[x] = true
 		}
 		if m.parent != nil {
-			require.Equal(t, m, k.hash[hashKey{m.parent, m.mountpoint}])
-			require.Contains(t, m.parent.children, m)
-			require.Contains(t, k.mountsOn[m.mountpoint], m)
+			h := k.hash[hashKey{m.parent, m.mountpoint}]
+			ensure(t, h == m, "mount %d is hashed at its place (found %v)", m.id, idOf(h))
+			ensure(t, slices.Contains(m.parent.children, m), "mount %d is its parent's child", m.id)
+			ensure(t, slices.Contains(k.mountsOn[m.mountpoint], m), "mount %d is on its dentry", m.id)
 			onDentry[m.mountpoint]++
 		}
 		for _, c := range m.children {
-			require.Equal(t, m, c.parent)
+			ensure(t, m == c.parent, "child %d of %d", c.id, m.id)
 		}
 	}
-	for d, n := range onDentry {
-		require.Equal(t, n, d.Mounts())
+}
+
+// checkPropagation verifies the propagation graph over the mounts of nss:
+// peer groups are symmetric and disjoint, a slave's master is a live
+// shared mount, no mount is its own master, and the allocated group IDs
+// are exactly those of live shared mounts.
+func checkPropagation(t require.TestingT, k *Kernel, nss []*Namespace) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	live := map[*Mountpoint]bool{}
+	for _, ns := range nss {
+		for _, m := range ns.mounts {
+			live[m] = true
+		}
 	}
-	require.Len(t, k.hash, len(ns.mounts)-1)
+	groups := map[uint32]bool{}
+	for m := range live {
+		n := &m.prop
+		for p := n.NextPeer(); p != n; p = p.NextPeer() {
+			ensure(t, live[p.Value], "peer %d of %d is live", p.Value.id, m.id)
+			ensure(t, n.Group() == p.Group(), "peers %d and %d share a group", m.id, p.Value.id)
+			ensure(t, n.Master() == p.Master(), "peers %d and %d have one master", m.id, p.Value.id)
+		}
+		if n.Shared() {
+			groups[n.Group()] = true
+		} else {
+			ensure(t, n == n.NextPeer(), "an unshared mount %d has no peers", m.id)
+		}
+		if master := n.Master(); master != nil {
+			ensure(t, !(n == master), "mount %d is its own master", m.id)
+			ensure(t, live[master.Value], "master of %d is live", m.id)
+			ensure(t, master.Shared(), "master of %d is shared", m.id)
+			ensure(t, !propagation.Peers(n, master), "mount %d is not a peer of its master", m.id)
+		}
+	}
+	require.Equal(t, len(groups), k.groups.InUse(), "group IDs in use")
 }
 
 // TestMountTreeStateMachine runs random mkdir, mount, umount2 (plain and
@@ -52,6 +96,8 @@ func TestMountTreeStateMachine(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		k := NewKernel()
 		k.RegisterFilesystem("tmpfs", memfs.Mount, false)
+		// rbinds of shared trees double the tree: keep it small.
+		k.SetMountMax(300)
 		init, err := k.Boot()
 		require.NoError(rt, err)
 		procs := []*FsContext{init}
@@ -74,7 +120,7 @@ func TestMountTreeStateMachine(t *testing.T) {
 				d := rapid.SampledFrom(dirs).Draw(rt, "dir")
 				err := init.Mount("none", d, "tmpfs", 0, "")
 				if err != nil {
-					require.Contains(rt, []error{vfs.ENOENT, vfs.EINVAL}, err, "mount %s", d)
+					require.Contains(rt, []error{vfs.ENOENT, vfs.EINVAL, vfs.ENOSPC}, err, "mount %s", d)
 				}
 			},
 			"umount": func(rt *rapid.T) {
@@ -105,8 +151,50 @@ func TestMountTreeStateMachine(t *testing.T) {
 				require.NoError(rt, files[i].Close())
 				files = append(files[:i], files[i+1:]...)
 			},
+			"bind": func(rt *rapid.T) {
+				src := rapid.SampledFrom(dirs).Draw(rt, "src")
+				dst := rapid.SampledFrom(dirs).Draw(rt, "dst")
+				rec := rapid.Bool().Draw(rt, "rec")
+				var err error
+				if rec {
+					err = init.RBind(src, dst)
+				} else {
+					err = init.Bind(src, dst)
+				}
+				if err != nil {
+					require.Contains(rt, []error{vfs.ENOENT, vfs.EINVAL, vfs.ENOSPC}, err, "bind %s %s", src, dst)
+				}
+			},
+			"move": func(rt *rapid.T) {
+				src := rapid.SampledFrom(dirs).Draw(rt, "src")
+				dst := rapid.SampledFrom(dirs).Draw(rt, "dst")
+				if err := init.Move(src, dst); err != nil {
+					require.Contains(rt, []error{vfs.ENOENT, vfs.EINVAL, vfs.ELOOP, vfs.ENOSPC}, err, "move %s %s", src, dst)
+				}
+			},
+			"propagation": func(rt *rapid.T) {
+				d := rapid.SampledFrom(dirs).Draw(rt, "dir")
+				p := rapid.SampledFrom([]Propagation{Shared, Slave, Private, Unbindable}).Draw(rt, "type")
+				if err := init.SetPropagation(d, p, rapid.Bool().Draw(rt, "rec")); err != nil {
+					require.Contains(rt, []error{vfs.ENOENT, vfs.EINVAL}, err)
+				}
+			},
+			"unshare": func(rt *rapid.T) {
+				p := init.Fork()
+				require.NoError(rt, p.Unshare())
+				procs = append(procs, p)
+			},
 			"": func(rt *rapid.T) {
-				checkInvariants(rt, k, init.Namespace())
+				var nss []*Namespace
+				seen := map[*Namespace]bool{}
+				for _, p := range procs {
+					if ns := p.Namespace(); !seen[ns] {
+						seen[ns] = true
+						nss = append(nss, ns)
+					}
+				}
+				checkInvariants(rt, k, nss...)
+				checkPropagation(rt, k, nss)
 			},
 		})
 
@@ -116,12 +204,14 @@ func TestMountTreeStateMachine(t *testing.T) {
 		for _, p := range procs[1:] {
 			require.NoError(rt, p.Close())
 		}
-		ns := init.Namespace()
 		require.NoError(rt, init.Close())
-		// Only the attached mounts remain allocated.
+		// With every process gone, every namespace went, and with them
+		// every mount, superblock and peer group.
 		k.mu.RLock()
-		require.Len(rt, k.mountIDs.used, len(ns.mounts), "leaked mount IDs")
-		require.Len(rt, k.sbs, len(ns.mounts), "leaked superblocks")
+		require.Empty(rt, k.mountIDs.used, "leaked mount IDs")
+		require.Empty(rt, k.sbs, "leaked superblocks")
+		require.Zero(rt, k.groups.InUse(), "leaked peer groups")
+		require.Empty(rt, k.hash, "leaked hash entries")
 		k.mu.RUnlock()
 	})
 }
@@ -134,4 +224,19 @@ func TestIDAllocatorLowestFree(t *testing.T) {
 	a.put(2)
 	require.Equal(t, uint32(2), a.get())
 	require.Equal(t, uint32(4), a.get(), fmt.Sprint(a.used))
+}
+
+func idOf(m *Mountpoint) any {
+	if m == nil {
+		return nil
+	}
+	return m.id
+}
+
+// ensure fails t unless cond holds; cheaper than require in hot loops.
+func ensure(t require.TestingT, cond bool, format string, args ...any) {
+	if !cond {
+		t.Errorf(format, args...)
+		t.FailNow()
+	}
 }

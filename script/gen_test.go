@@ -10,15 +10,19 @@ import (
 )
 
 // A generator of random mount scripts made of file operations, for the
-// differential property test (random_test.go).
+// property tests of random_test.go and random_linux_test.go.
 //
-// A script is drawn as a list of independent steps (so that rapid shrinks
-// it by dropping steps and simplifying each one), then rendered to text by
-// a renderer that keeps a little state:
+// A script is drawn as a prelude of up to 6 steps that build a small tree
+// (plain absolute paths, missing parents made first) and 10 to 30 random
+// steps: independent values, so that rapid shrinks a script by dropping
+// steps and simplifying each one (a step shrinks toward "nop", which
+// prints nothing). The steps are rendered to text by a renderer that
+// keeps a little state:
 //
-//   - a pool of the paths earlier steps created or tried to create, which
-//     later paths start from half of the time, so that operations collide
-//     (EEXIST, ENOTEMPTY, ENOTDIR, EISDIR, ELOOP, EXDEV, EBUSY, ...);
+//   - a pool of the paths earlier steps created or tried to create (and
+//     mount points), which later paths start from 60% of the time, so that
+//     operations collide (EEXIST, ENOTEMPTY, ENOTDIR, EISDIR, ELOOP, EXDEV,
+//     EBUSY, ...);
 //   - the processes alive and current, and the file-descriptor names each
 //     one has opened, so that chroot stays inside the sandbox (below).
 //
@@ -32,10 +36,15 @@ import (
 // directory or open directory lies outside its root can walk ".." out of
 // the sandbox: the outputs would differ by construction and the script
 // could touch host files. A rendered chroot therefore first kills the
-// other process (if alive), closes every descriptor the current process
+// other processes (if alive), closes every descriptor the current process
 // may hold, and is followed by `chdir /`. With a single root shared by all
 // live processes and no descriptor older than it, nothing can reach
 // outside the root.
+//
+// Known disagreements. Each one found is kept as a golden script in
+// testdata/found; while it is open, the generator may be steered away from
+// it (say so here, and remove the steering with the fix). None is steered
+// away from now: the three found so far were fixed.
 
 // step is one generated command (or a few lines, for chroot), rendered
 // against the state of r.
@@ -53,6 +62,13 @@ type renderer struct {
 	alive map[string]bool     // live processes
 	cur   string              // current process; "" after it was killed
 	fds   map[string][]string // fd names a process may have open
+
+	// For the mount steps of gen_mount_test.go.
+	rbinds  int      // MS_BIND|MS_REC mounts rendered so far
+	sources int      // tmpfs sources named so far (t1, t2, ...)
+	mounted []string // targets of the mount steps, in order
+	// an umount2 with MNT_DETACH may have detached a process's root
+	rootDetached bool
 }
 
 func newRenderer() *renderer {
@@ -72,6 +88,19 @@ func (r *renderer) remember(path string) {
 		return
 	}
 	r.pool = append(r.pool, path)
+}
+
+// closeFds emits a close of every descriptor name the current process may
+// have open.
+func (r *renderer) closeFds() {
+	seen := map[string]bool{}
+	for _, fd := range r.fds[r.cur] {
+		if !seen[fd] {
+			seen[fd] = true
+			r.emit("close %s", fd)
+		}
+	}
+	r.fds[r.cur] = nil
 }
 
 // renderScript renders steps as the text of a script.
@@ -198,32 +227,23 @@ var (
 	openExtras = []string{"O_CREAT", "O_EXCL", "O_TRUNC", "O_APPEND", "O_DIRECTORY", "O_NOFOLLOW", "O_PATH"}
 )
 
-// kinds are the weighted command kinds. The first, "nop", renders nothing:
-// it is what rapid shrinks a step toward, so that a shrunk script is not
-// padded up to the minimum length with real commands.
-var kinds = []struct {
+// kindTable is a list of weighted command kinds. Its first entry should
+// be "nop", which renders nothing: it is what rapid shrinks a step toward,
+// so that a shrunk script is not padded up to the minimum length with real
+// commands.
+type kindTable []struct {
 	name   string
 	weight int
-}{
-	{"nop", 1}, {"stat", 5}, {"lstat", 4}, {"ls", 6}, {"cat", 4}, {"readlink", 3}, {"getcwd", 3},
-	{"mkdir", 14}, {"rmdir", 6}, {"unlink", 6}, {"rename", 9},
-	{"symlink", 9}, {"link", 4}, {"mknod", 3}, {"write", 8}, {"append", 3},
-	{"truncate", 3}, {"chmod", 3}, {"open", 8}, {"close", 3}, {"fchdir", 3},
-	{"chdir", 5}, {"mount", 6}, {"umount2", 5}, {"mountinfo", 1},
-	{"chroot", 3}, {"fork", 4}, {"as", 5}, {"kill", 2},
 }
 
-var kindTotal = func() int {
-	n := 0
-	for _, k := range kinds {
-		n += k.weight
+// draw draws a kind with the probability of its weight.
+func (ks kindTable) draw(t *rapid.T) string {
+	total := 0
+	for _, k := range ks {
+		total += k.weight
 	}
-	return n
-}()
-
-func drawKind(t *rapid.T) string {
-	n := uniform(t, kindTotal, "kind")
-	for _, k := range kinds {
+	n := uniform(t, total, "kind")
+	for _, k := range ks {
 		if n < k.weight {
 			return k.name
 		}
@@ -232,9 +252,22 @@ func drawKind(t *rapid.T) string {
 	panic("unreachable")
 }
 
-// stepGen draws one step.
-var stepGen = rapid.Custom(func(t *rapid.T) step {
-	kind := drawKind(t)
+// kinds are the weighted command kinds of the file-operation scripts.
+var kinds = kindTable{
+	{"nop", 1}, {"stat", 5}, {"lstat", 4}, {"ls", 6}, {"cat", 4}, {"readlink", 3}, {"getcwd", 3},
+	{"mkdir", 14}, {"rmdir", 6}, {"unlink", 6}, {"rename", 9},
+	{"symlink", 9}, {"link", 4}, {"mknod", 3}, {"write", 8}, {"append", 3},
+	{"truncate", 3}, {"chmod", 3}, {"open", 8}, {"close", 3}, {"fchdir", 3},
+	{"chdir", 5}, {"mount", 3}, {"umount2", 2}, {"mountinfo", 1},
+	{"chroot", 1}, {"fork", 2}, {"as", 2}, {"kill", 1},
+}
+
+// stepGen draws one step of a file-operation script.
+var stepGen = rapid.Custom(func(t *rapid.T) step { return drawStep(t, kinds.draw(t)) })
+
+// drawStep draws the arguments of one step of the given kind; the mount
+// kinds of gen_mount_test.go are drawn by drawMountStep.
+func drawStep(t *rapid.T, kind string) step {
 	var s step
 	s.desc = kind
 	one := func(remember bool, tail func(t *rapid.T) string) {
@@ -357,14 +390,7 @@ var stepGen = rapid.Custom(func(t *rapid.T) step {
 						delete(r.fds, name)
 					}
 				}
-				seen := map[string]bool{}
-				for _, fd := range r.fds[r.cur] {
-					if !seen[fd] {
-						seen[fd] = true
-						r.emit("close %s", fd)
-					}
-				}
-				r.fds[r.cur] = nil
+				r.closeFds()
 			}
 			r.emit("chroot %s", arg(p.render(r)))
 			r.emit("chdir /")
@@ -409,10 +435,14 @@ var stepGen = rapid.Custom(func(t *rapid.T) step {
 			}
 		}
 	default:
-		panic("no generator for " + kind)
+		ms, ok := drawMountStep(t, kind)
+		if !ok {
+			panic("no generator for " + kind)
+		}
+		return ms
 	}
 	return s
-})
+}
 
 // preludeGen draws a step that populates the tree with a directory, a
 // file or a symbolic link at a plain absolute path (and the directories
@@ -449,5 +479,5 @@ var preludeGen = rapid.Custom(func(t *rapid.T) step {
 // populating the tree, then 10 to 30 random steps.
 var scriptGen = rapid.Custom(func(t *rapid.T) string {
 	prelude := rapid.SliceOfN(preludeGen, 0, 6).Draw(t, "prelude")
-	return renderScript(append(prelude, rapid.SliceOfN(stepGen, 40, 100).Draw(t, "steps")...))
+	return renderScript(append(prelude, rapid.SliceOfN(stepGen, 10, 30).Draw(t, "steps")...))
 })

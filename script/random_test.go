@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mountkit/mountkit/vfs"
 	"github.com/stretchr/testify/require"
@@ -61,6 +63,33 @@ func runNormalized(p *Program, sys System) ([]byte, error) {
 	return Normalize(p, out.Bytes()), err
 }
 
+// libraryTimeout bounds one run of a random script on the library (a few
+// milliseconds normally).
+const libraryTimeout = 20 * time.Second
+
+// guarded calls f, failing t if it does not return within libraryTimeout
+// (a hang of the library: the message shows the script and every
+// goroutine's stack). A panic of f is raised again on t's goroutine, so
+// that rapid reports and shrinks it.
+func guarded(t *rapid.T, src string, f func()) {
+	t.Helper()
+	done := make(chan any, 1)
+	go func() {
+		defer func() { done <- recover() }()
+		f()
+	}()
+	select {
+	case v := <-done:
+		if v != nil {
+			panic(v)
+		}
+	case <-time.After(libraryTimeout):
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		t.Fatalf("the library hung for %v on:\n%s\ngoroutines:\n%s", libraryTimeout, numbered(src), buf)
+	}
+}
+
 // trackSystem is the library world, remembering every process it starts.
 type trackSystem struct {
 	System
@@ -94,17 +123,27 @@ func (p trackProc) Fork() (Proc, error) {
 // root needed): the library never panics, every failure is an errno (Run
 // returns no error), the output is deterministic, and when the world is
 // closed every process has exited and released its FsContext.
-func TestRandomScriptsLibrary(t *testing.T) {
+func TestRandomScriptsLibrary(t *testing.T) { checkRandomLibrary(t, scriptGen) }
+
+// TestRandomMountScriptsLibrary is TestRandomScriptsLibrary for the mount
+// scripts of gen_mount_test.go.
+func TestRandomMountScriptsLibrary(t *testing.T) { checkRandomLibrary(t, mountScriptGen) }
+
+// checkRandomLibrary is the library-only property of
+// TestRandomScriptsLibrary, on scripts drawn from gen.
+func checkRandomLibrary(t *testing.T, gen *rapid.Generator[string]) {
 	defer withRapidDefaults(t, randomChecks)()
 	rapid.Check(t, func(t *rapid.T) {
-		src := scriptGen.Draw(t, "script")
+		src := gen.Draw(t, "script")
 		p, err := Parse("random.mnt", []byte(src))
 		require.NoError(t, err, "the generator wrote a bad script:\n%s", numbered(src))
 		var outs [2][]byte
 		for i := range outs {
 			sys := &trackSystem{System: NewLibrary()}
 			var out bytes.Buffer
-			require.NoError(t, Run(p, sys, &out), "on:\n%s", numbered(src))
+			var err error
+			guarded(t, src, func() { err = Run(p, sys, &out) })
+			require.NoError(t, err, "on:\n%s", numbered(src))
 			outs[i] = out.Bytes()
 			require.Equal(t, len(p.Commands), bytes.Count(out.Bytes(), []byte("\n"))-extraLines(p, out.Bytes()),
 				"not one line per command on:\n%s\n%s", numbered(src), out.String())

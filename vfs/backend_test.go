@@ -17,6 +17,7 @@ type testFS struct {
 	calls   []string         // "Op name" for each directory operation
 	fail    map[string]error // op → error returned by its next call
 	lookups map[string]int   // name → backend Lookup calls
+	flags   uint32           // flags of the last Rename
 }
 
 type testInode struct {
@@ -242,6 +243,7 @@ func (i *testInode) Rename(oldName string, newDir Inode, newName string, flags u
 	if err := i.fs.begin("Rename", oldName+" "+newName); err != nil {
 		return err
 	}
+	i.fs.flags = flags
 	nd := newDir.(*testInode)
 	src, ok := i.children[oldName]
 	if !ok {

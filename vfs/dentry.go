@@ -379,14 +379,20 @@ func (d *Dentry) remove(name string, dir bool, check func(*Dentry) error) error 
 		return EISDIR
 	}
 	if dir {
+		// The victim's lock (parent before child) keeps entries from
+		// being created in it while it goes.
+		c.mu.Lock()
 		err = d.inode.Rmdir(name)
-	} else {
-		err = d.inode.Unlink(name)
+		if err == nil {
+			c.kill()
+		}
+		c.mu.Unlock()
+	} else if err = d.inode.Unlink(name); err == nil {
+		c.kill()
 	}
 	if err != nil {
 		return err
 	}
-	c.kill()
 	d.dropChild(name)
 	return nil
 }
@@ -401,10 +407,14 @@ func (d *Dentry) Rmdir(name string, check func(*Dentry) error) error {
 	return d.remove(name, true, check)
 }
 
-// lockDirs locks the directories a and b (which may be equal).
+// lockDirs locks the directories a and b (which may be equal), an
+// ancestor before its descendant as rmdir does (parent, then victim).
 // sb.renameMu is held for writing, so no other goroutine locks two
-// directories at once and any order is deadlock-free.
+// unrelated directories at once.
 func lockDirs(a, b *Dentry) {
+	if b != a && a.IsAncestor(b) {
+		a, b = b, a
+	}
 	a.mu.Lock()
 	if b != a {
 		b.mu.Lock()
@@ -495,6 +505,11 @@ func (d *Dentry) Rename(oldName string, newDir *Dentry, newName string, flags ui
 				return err
 			}
 		}
+	}
+	if dst != nil && dst.isDir && !exchange && dst != d && dst != newDir {
+		// A replaced directory is locked as rmdir locks its victim.
+		dst.mu.Lock()
+		defer dst.mu.Unlock()
 	}
 	if err := d.inode.Rename(oldName, newDir.inode, newName, flags); err != nil {
 		return err

@@ -579,6 +579,28 @@ func TestOrphans(t *testing.T) {
 	require.Equal(t, int64(0), sb2.Orphans())
 }
 
+// TestOrphanLastLinkRemovedByOtherName holds one name of a file with two
+// links and then removes both names. The inode is held with no link left,
+// so Linux counts it in s_remove_count (drop_nlink) and refuses a remount
+// read-only with EBUSY; vfs counts orphans per held dentry at the moment
+// that dentry dies, so it misses this case (and the same one with the
+// other name replaced by a rename).
+func TestOrphanLastLinkRemovedByOtherName(t *testing.T) {
+	t.Skip("known bug: orphans are counted per dying held dentry, not per inode; see the report")
+	sb, _ := newTestSB(t)
+	root := sb.Root()
+	a := mkfile(t, root, "a")
+	_, err := root.Link("b", a)
+	require.NoError(t, err)
+	a.Get()
+	defer a.Put()
+	require.NoError(t, root.Unlink("a", nil))
+	require.Equal(t, int64(0), sb.Orphans())
+	require.NoError(t, root.Unlink("b", nil))
+	require.Equal(t, uint32(0), tinode(a).nlink())
+	require.Equal(t, int64(1), sb.Orphans())
+}
+
 // TestOrphansPutRacesUnlink releases the last hold while the file is
 // being unlinked: whichever wins, the count returns to zero.
 func TestOrphansPutRacesUnlink(t *testing.T) {
