@@ -87,19 +87,17 @@ func (c *FsContext) move(tgt Location, source *string) error {
 	if err != nil {
 		return err
 	}
-	old := src.Mount
-	ns := c.Namespace()
-	if old.ns != ns {
+	if !src.IsMountRoot() {
 		return vfs.EINVAL
 	}
 	top, err := c.lockTarget(tgt)
 	if err != nil {
 		return err
 	}
+	old := src.Mount
+	ns := c.Namespace()
 	switch {
-	case old.parent == nil:
-		return vfs.EINVAL
-	case !src.IsMountRoot():
+	case old.ns != ns || old.parent == nil:
 		return vfs.EINVAL
 	case top.Dentry.IsDir() != src.Dentry.IsDir():
 		return vfs.EINVAL

@@ -26,7 +26,9 @@ func (c *FsContext) remount(tgt Location, flags uint64, data string) error {
 	k := c.k
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	l := k.crossDown(tgt)
+	// The path as resolved: a walk ending in "/" or "." does not climb
+	// onto mounts stacked there.
+	l := tgt
 	m := l.Mount
 	if m.ns != c.Namespace() || !l.IsMountRoot() {
 		return vfs.EINVAL
