@@ -18,11 +18,24 @@
 // the old contents), at most 40 symbolic links, PATH_MAX 4096 and
 // NAME_MAX 255.
 //
-// Not implemented yet, each failing with ENOSYS: bind mounts, MS_MOVE,
-// MS_REMOUNT, propagation changes (MS_SHARED, MS_PRIVATE, MS_SLAVE,
-// MS_UNBINDABLE), pivot_root and unshare(CLONE_NEWNS). O_TMPFILE fails
-// with EOPNOTSUPP. Block devices and sockets open with ENXIO, and of the
-// character devices only the memory devices null, zero and full.
+// Mounts: new mounts through the registered filesystem types, stacking
+// (the topmost wins), MS_BIND with and without MS_REC, MS_MOVE,
+// MS_REMOUNT with and without MS_BIND, shared-subtree propagation
+// (MS_SHARED, MS_SLAVE, MS_PRIVATE, MS_UNBINDABLE, copies to peers and
+// slaves, tucking, umount propagation as Linux 6.16+ decides it), mount
+// namespaces (Unshare), chroot and pivot_root, umount2 with MNT_FORCE,
+// MNT_DETACH, MNT_EXPIRE and UMOUNT_NOFOLLOW, and fs.mount-max. The typed
+// helpers Bind, RBind, Move, Remount, RemountBind, SetPropagation and
+// Unmount sit on top of Mount and Umount2.
+//
+// Not implemented: user namespaces (so no MNT_LOCKED mounts), the new
+// mount API (fsopen, open_tree, move_mount), automounts, idmapped mounts
+// and nsfs bind mounts. O_TMPFILE fails with EOPNOTSUPP. Block devices
+// and sockets open with ENXIO, and of the character devices only the
+// memory devices null, zero and full. MNT_FORCE changes nothing, as on
+// Linux for filesystems without umount_begin. A removed inode that is
+// still held counts against a read-only remount only through the name it
+// was held by (Linux counts it per inode).
 //
 // Locking: Kernel.mu is the mount lock; operations that change the tree
 // hold it for writing, path operations hold it for reading while they
