@@ -89,6 +89,10 @@ import (
 //     it is EINVAL in the library, ENOENT on Linux; no move step is
 //     rendered after an umount2 with MNT_DETACH of a path that may be the
 //     root.
+//   - found/expire_busy_copy: MNT_EXPIRE of a mount whose propagated copy
+//     is busy is EBUSY in the library, EAGAIN on Linux (the mark is set);
+//     umount2 steps leave MNT_EXPIRE out once a step may have made a
+//     mount shared.
 
 // steerRemount is the steering for found/remount_root_overmount.
 func steerRemount(path string) string {
@@ -303,7 +307,16 @@ func drawMountStep(t *rapid.T, kind string) (s step, ok bool) {
 			flags += "|" + pick(t, []string{"MS_RDONLY", "MS_MOVE", "MS_BIND", "MS_REMOUNT", "MS_NOSUID"}, "other")
 		}
 		s.desc = "prop " + flags
-		s.render = func(r *renderer) { r.emit("mount - %s - %s", arg(p.render(r)), flags) }
+		s.render = func(r *renderer) {
+			path := p.render(r)
+			if strings.Contains(flags, "MS_REMOUNT") { // steering, found/remount_root_overmount
+				path = steerRemount(path)
+			}
+			if strings.Contains(flags, "MS_SHARED") {
+				r.shared = true
+			}
+			r.emit("mount - %s - %s", arg(path), flags)
+		}
 	case "umount":
 		p := drawMountPath(t, "target", uniform(t, 12, "onfile") == 11, true)
 		var names []string
@@ -331,6 +344,15 @@ func drawMountStep(t *rapid.T, kind string) (s step, ok bool) {
 			path := p.render(r)
 			if (path == "/" || path == ".") && !root {
 				path = "/a"
+			}
+			flags, twice := flags, twice
+			if r.shared && bits&4 != 0 && !strings.HasPrefix(flags, "0x") { // steering, found/expire_busy_copy
+				flags = strings.TrimPrefix(strings.TrimSuffix(strings.ReplaceAll(flags, "MNT_EXPIRE", ""), "|"), "|")
+				flags = strings.ReplaceAll(flags, "||", "|")
+				if flags == "" {
+					flags = "0"
+				}
+				twice = false
 			}
 			if bits&2 != 0 && mayBeRoot(path) {
 				r.rootDetached = true
@@ -435,6 +457,7 @@ var mountPreludeGen = rapid.Custom(func(t *rapid.T) step {
 	}
 	return step{desc: strings.Join(lines, "; "), render: func(r *renderer) {
 		r.lines = append(r.lines, lines...)
+		r.shared = len(lines) > 0 && strings.Contains(lines[len(lines)-1], "MS_SHARED")
 		for _, d := range made {
 			r.remember(d)
 		}

@@ -69,6 +69,7 @@ type renderer struct {
 	mounted []string // targets of the mount steps, in order
 	// an umount2 with MNT_DETACH may have detached a process's root
 	rootDetached bool
+	shared       bool // a mount may be shared
 }
 
 func newRenderer() *renderer {
