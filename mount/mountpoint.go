@@ -166,25 +166,6 @@ func treeSize(m *Mountpoint) int {
 	return n
 }
 
-// detach unhooks m from its parent and its namespace, leaving its own
-// children attached to it. k.mu is held.
-func (k *Kernel) detach(m *Mountpoint) {
-	if p := m.parent; p != nil {
-		k.unhashMount(m)
-		for i, c := range p.children {
-			if c == m {
-				p.children = append(p.children[:i], p.children[i+1:]...)
-				break
-			}
-		}
-		m.parent = nil
-		m.mountpoint = nil
-	}
-	if m.ns != nil {
-		m.ns.remove(m)
-		m.ns = nil
-	}
-}
 
 // hashMount enters m, whose parent and mountpoint are set, in the mount
 // hash. k.mu is held.

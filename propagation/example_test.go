@@ -16,7 +16,7 @@ func ExampleChange() {
 	b.Init("b")
 	s.Init("s")
 	propagation.Change(&groups, &a, propagation.Shared, sameRoot)
-	propagation.Clone(&groups, &a, &b, 0)                       // b: a peer of a
+	propagation.Clone(&groups, &a, &b, 0)                      // b: a peer of a
 	propagation.Clone(&groups, &a, &s, propagation.CloneSlave) // s: a slave of a
 	fmt.Println(a.Group(), b.Group(), s.Master().Value)
 

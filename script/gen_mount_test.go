@@ -3,6 +3,7 @@ package script
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"pgregory.net/rapid"
@@ -327,32 +328,33 @@ func drawMountStep(t *rapid.T, kind string) (s step, ok bool) {
 				bits |= b.bit
 			}
 		}
-		flags := strings.Join(names, "|")
-		if flags == "" {
-			flags = "0"
-		}
+		bad := 0
 		if uniform(t, 12, "invalid") == 11 {
-			flags = fmt.Sprintf("%#x", bits|pick(t, []int{0x10, 0x100, 0x80000000}, "bad"))
+			bad = pick(t, []int{0x10, 0x100, 0x80000000}, "bad")
 		}
 		twice := bits&4 != 0 && rapid.Bool().Draw(t, "twice")
 		// A umount2 of the root without MNT_DETACH remounts it read-only,
 		// which fails most later steps: only a third of the draws of "/"
 		// and "." are kept.
 		root := uniform(t, 3, "root") == 2
-		s.desc = "umount2 " + flags
+		s.desc = fmt.Sprintf("umount2 %v %#x", names, bad)
 		s.render = func(r *renderer) {
 			path := p.render(r)
 			if (path == "/" || path == ".") && !root {
 				path = "/a"
 			}
-			flags, twice := flags, twice
-			if r.shared && bits&4 != 0 && !strings.HasPrefix(flags, "0x") { // steering, found/expire_busy_copy
-				flags = strings.TrimPrefix(strings.TrimSuffix(strings.ReplaceAll(flags, "MNT_EXPIRE", ""), "|"), "|")
-				flags = strings.ReplaceAll(flags, "||", "|")
-				if flags == "" {
-					flags = "0"
-				}
+			names, bits, twice := names, bits, twice
+			if r.shared && bits&4 != 0 { // steering, found/expire_busy_copy
+				names = slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == "MNT_EXPIRE" })
+				bits &^= 4
 				twice = false
+			}
+			flags := strings.Join(names, "|")
+			switch {
+			case bad != 0:
+				flags = fmt.Sprintf("%#x", bits|bad)
+			case flags == "":
+				flags = "0"
 			}
 			if bits&2 != 0 && mayBeRoot(path) {
 				r.rootDetached = true
