@@ -118,7 +118,7 @@ func (c *FsContext) Mounts() string {
 				b.WriteString(o.name)
 			}
 		}
-		b.WriteString(strings.TrimPrefix(strings.TrimPrefix(mountOptions(m.flags), "rw"), "ro"))
+		b.WriteString(strings.TrimPrefix(strings.TrimPrefix(mountOptions(m.flags.Load()), "rw"), "ro"))
 		if o := m.sb.Filesystem().Options(); o != "" {
 			b.WriteByte(',')
 			b.WriteString(o)

@@ -38,7 +38,7 @@ func (c *FsContext) MountInfo() string {
 		b.WriteByte(' ')
 		writeEscaped(&b, mp, 0)
 		b.WriteByte(' ')
-		b.WriteString(mountOptions(m.flags))
+		b.WriteString(mountOptions(m.flags.Load()))
 		b.WriteString(mountTags(m, root))
 		b.WriteString(" - ")
 		writeEscaped(&b, m.sb.Filesystem().Type(), 0)

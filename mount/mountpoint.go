@@ -31,7 +31,7 @@ type Mountpoint struct {
 	parent     *Mountpoint
 	mountpoint *vfs.Dentry
 	children   []*Mountpoint
-	flags      uint32 // per-mount flags (mnt*)
+	flags      atomic.Uint32 // per-mount flags (mnt*); read without the mount lock
 	prop       propagation.Node[*Mountpoint]
 
 	// Scratch state of one umount (propagate_umount), false otherwise.
@@ -80,7 +80,7 @@ func (m *Mountpoint) unbindable() bool { return m.prop.Unbindable() }
 // readOnly reports whether writes through m are refused: its own flag or
 // its superblock's.
 func (m *Mountpoint) readOnly() bool {
-	return m.flags&mntReadonly != 0 || m.sb.ReadOnly()
+	return m.flags.Load()&mntReadonly != 0 || m.sb.ReadOnly()
 }
 
 type hashKey struct {
@@ -99,8 +99,8 @@ func (k *Kernel) newMount(sb *superblock, root *vfs.Dentry, devname string, flag
 		sb:       sb,
 		root:     root,
 		devname:  devname,
-		flags:    flags,
 	}
+	m.flags.Store(flags)
 	m.prop.Init(m)
 	root.Get()
 	return m
@@ -165,7 +165,6 @@ func treeSize(m *Mountpoint) int {
 	}
 	return n
 }
-
 
 // hashMount enters m, whose parent and mountpoint are set, in the mount
 // hash. k.mu is held.
@@ -252,10 +251,12 @@ func (l Location) release() {
 	if m.expiry.Load() {
 		m.expiry.Store(false)
 	}
-	if m.users.Add(-1) == 0 && m.ns == nil {
+	if m.users.Add(-1) == 0 {
 		k := m.k
 		k.mu.Lock()
-		k.freeDetached(m)
+		if m.ns == nil {
+			k.freeDetached(m)
+		}
 		k.mu.Unlock()
 	}
 }

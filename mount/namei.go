@@ -163,7 +163,7 @@ func isSymlink(d *vfs.Dentry) bool { return d.Type() == vfs.ModeSymlink }
 // followLink resolves the symbolic link at link, relative to w.cur (the
 // directory holding it), leaving w.cur at its target.
 func (w *walker) followLink(link Location) error {
-	if link.Mount.flags&mntNosymfollow != 0 {
+	if link.Mount.flags.Load()&mntNosymfollow != 0 {
 		return vfs.ELOOP
 	}
 	w.links++

@@ -91,7 +91,7 @@ func (c *FsContext) openLookup(path string, flags int, mode uint32) (l Location,
 			return next.hold(), false, nil
 		}
 		// Follow the link and try again with its last component.
-		if next.Mount.flags&mntNosymfollow != 0 {
+		if next.Mount.flags.Load()&mntNosymfollow != 0 {
 			return Location{}, false, vfs.ELOOP
 		}
 		w.links++
@@ -171,7 +171,7 @@ func (c *FsContext) openLocation(l Location, flags int, created bool) (*File, er
 			return nil, vfs.EISDIR
 		}
 	case vfs.ModeCharDevice, vfs.ModeBlockDevice:
-		if l.Mount.flags&mntNodev != 0 {
+		if l.Mount.flags.Load()&mntNodev != 0 {
 			return nil, vfs.EACCES
 		}
 	}

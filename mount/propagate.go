@@ -74,7 +74,7 @@ func (c *FsContext) changeType(tgt Location, flags uint64) error {
 // cloneMountProp makes a clone of old rooted at root, linked into the
 // propagation graph per flags (clone_mnt). k.mu is held.
 func (k *Kernel) cloneMountProp(old *Mountpoint, root *vfs.Dentry, flags propagation.CloneFlags) *Mountpoint {
-	m := k.newMount(old.sb, root, old.devname, old.flags)
+	m := k.newMount(old.sb, root, old.devname, old.flags.Load())
 	propagation.Clone(&k.groups, &old.prop, &m.prop, flags)
 	return m
 }

@@ -12,7 +12,7 @@ const sbChangeable = vfs.SB_RDONLY | vfs.SB_SYNCHRONOUS | vfs.SB_MANDLOCK |
 func remountFlags(m *Mountpoint, flags uint64) uint32 {
 	f := mntFlagsOf(flags)
 	if flags&(MS_NOATIME|MS_NODIRATIME|MS_RELATIME|MS_STRICTATIME) == 0 {
-		f = f&^mntAtimeMask | m.flags&mntAtimeMask
+		f = f&^mntAtimeMask | m.flags.Load()&mntAtimeMask
 	}
 	return f
 }
@@ -35,10 +35,10 @@ func (c *FsContext) remount(tgt Location, flags uint64, data string) error {
 	}
 	mf := remountFlags(m, flags)
 	if flags&MS_BIND != 0 {
-		if mf&mntReadonly != 0 && m.flags&mntReadonly == 0 && m.writers.Load() > 0 {
+		if mf&mntReadonly != 0 && m.flags.Load()&mntReadonly == 0 && m.writers.Load() > 0 {
 			return vfs.EBUSY
 		}
-		m.flags = mf
+		m.flags.Store(mf)
 		return nil
 	}
 	sb := m.sb
@@ -55,7 +55,7 @@ func (c *FsContext) remount(tgt Location, flags uint64, data string) error {
 		return vfs.EINVAL
 	}
 	sb.SetFlags(sbf)
-	m.flags = mf
+	m.flags.Store(mf)
 	return nil
 }
 
