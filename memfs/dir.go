@@ -113,21 +113,21 @@ func (n *node) Lookup(name string) (vfs.Inode, error) {
 // Linux's simple_offset_add callers do. mu is held.
 func (n *node) link(name string, c *node) {
 	n.d.add(name, c)
-	n.size += bogoDirentSize
+	n.size.Add(bogoDirentSize)
 	n.touchCM()
 }
 
 // unlinkEntry removes name from directory n and updates n's size and
 // times and the victim's ctime and nlink. mu is held.
 func (n *node) unlinkEntry(name string, c *node) {
-	if c.nlink > 1 && !c.mode.IsDir() {
+	if c.nlink.Load() > 1 && !c.mode.Load().IsDir() {
 		n.fs.unreserveIspace(bogoInodeSize)
 	}
 	n.d.remove(name)
-	n.size -= bogoDirentSize
+	n.size.Add(-(bogoDirentSize))
 	n.touchCM()
-	c.ctime = n.ctime
-	c.nlink--
+	c.ctime.Store(n.ctime.Load())
+	c.nlink.Add(^uint32(0))
 }
 
 // create makes a child of directory n with mode, after the checks every
@@ -139,7 +139,7 @@ func (n *node) create(name string, o vfs.CreateOpts, mode vfs.Mode, init func(*n
 	if err != nil {
 		return nil, err
 	}
-	if n.nlink == 0 {
+	if n.nlink.Load() == 0 {
 		return nil, vfs.ENOENT
 	}
 	if d.lookup(name) != nil {
@@ -151,14 +151,14 @@ func (n *node) create(name string, o vfs.CreateOpts, mode vfs.Mode, init func(*n
 	}
 	if init != nil {
 		if err := init(c); err != nil {
-			c.nlink = 0
+			c.nlink.Store(0)
 			c.maybeEvict()
 			return nil, err
 		}
 	}
-	if c.mode.IsDir() {
+	if c.mode.Load().IsDir() {
 		c.d.parent = n
-		n.nlink++
+		n.nlink.Add(1)
 	}
 	n.link(name, c)
 	return c, nil
@@ -166,15 +166,15 @@ func (n *node) create(name string, o vfs.CreateOpts, mode vfs.Mode, init func(*n
 
 // Create makes a regular file with o's permission bits.
 func (n *node) Create(name string, o vfs.CreateOpts) (vfs.Inode, error) {
-	n.fs.mu.Lock()
-	defer n.fs.mu.Unlock()
+	n.fs.lock()
+	defer n.fs.unlock()
 	return n.create(name, o, vfs.ModeRegular|o.Mode&0o7777, nil)
 }
 
 // Mkdir makes a directory with o's permission bits.
 func (n *node) Mkdir(name string, o vfs.CreateOpts) (vfs.Inode, error) {
-	n.fs.mu.Lock()
-	defer n.fs.mu.Unlock()
+	n.fs.lock()
+	defer n.fs.unlock()
 	return n.create(name, o, vfs.ModeDir|o.Mode&0o7777, nil)
 }
 
@@ -192,8 +192,8 @@ func (n *node) Mknod(name string, o vfs.CreateOpts) (vfs.Inode, error) {
 	default:
 		return nil, vfs.EINVAL
 	}
-	n.fs.mu.Lock()
-	defer n.fs.mu.Unlock()
+	n.fs.lock()
+	defer n.fs.unlock()
 	return n.create(name, o, mode.Type()|mode&0o7777, func(c *node) error {
 		if t := mode.Type(); t == vfs.ModeCharDevice || t == vfs.ModeBlockDevice {
 			c.rdev = o.Rdev
@@ -212,17 +212,18 @@ func (n *node) Symlink(name, target string, o vfs.CreateOpts) (vfs.Inode, error)
 	case len(target)+1 > pageSize:
 		return nil, vfs.ENAMETOOLONG
 	}
-	n.fs.mu.Lock()
-	defer n.fs.mu.Unlock()
+	n.fs.lock()
+	defer n.fs.unlock()
 	return n.create(name, o, vfs.ModeSymlink|0o777, func(c *node) error {
 		if len(target)+1 > shortSymlinkLen {
 			if !n.fs.allocBlock() {
 				return vfs.ENOSPC
 			}
 			c.flags |= longLink
+			c.syncBlocks()
 		}
 		c.target = target
-		c.size = int64(len(target))
+		c.size.Store(int64(len(target)))
 		return nil
 	})
 }
@@ -235,16 +236,16 @@ func (n *node) Link(name string, target vfs.Inode) error {
 	if !ok || c.fs != n.fs {
 		return vfs.EXDEV
 	}
-	n.fs.mu.Lock()
-	defer n.fs.mu.Unlock()
+	n.fs.lock()
+	defer n.fs.unlock()
 	d, err := n.dirOf(name)
 	if err != nil {
 		return err
 	}
 	switch {
-	case c.mode.IsDir():
+	case c.mode.Load().IsDir():
 		return vfs.EPERM
-	case n.nlink == 0 || c.nlink == 0:
+	case n.nlink.Load() == 0 || c.nlink.Load() == 0:
 		return vfs.ENOENT
 	case d.lookup(name) != nil:
 		return vfs.EEXIST
@@ -253,15 +254,15 @@ func (n *node) Link(name string, target vfs.Inode) error {
 		return err
 	}
 	n.link(name, c)
-	c.ctime = n.ctime
-	c.nlink++
+	c.ctime.Store(n.ctime.Load())
+	c.nlink.Add(1)
 	return nil
 }
 
 // Unlink removes the non-directory name: ENOENT, EISDIR.
 func (n *node) Unlink(name string) error {
-	n.fs.mu.Lock()
-	defer n.fs.mu.Unlock()
+	n.fs.lock()
+	defer n.fs.unlock()
 	d, err := n.dirOf(name)
 	if err != nil {
 		return err
@@ -270,7 +271,7 @@ func (n *node) Unlink(name string) error {
 	switch {
 	case c == nil:
 		return vfs.ENOENT
-	case c.mode.IsDir():
+	case c.mode.Load().IsDir():
 		return vfs.EISDIR
 	}
 	n.unlinkEntry(name, c)
@@ -280,8 +281,8 @@ func (n *node) Unlink(name string) error {
 
 // Rmdir removes the empty directory name: ENOENT, ENOTDIR, ENOTEMPTY.
 func (n *node) Rmdir(name string) error {
-	n.fs.mu.Lock()
-	defer n.fs.mu.Unlock()
+	n.fs.lock()
+	defer n.fs.unlock()
 	d, err := n.dirOf(name)
 	if err != nil {
 		return err
@@ -290,14 +291,14 @@ func (n *node) Rmdir(name string) error {
 	switch {
 	case c == nil:
 		return vfs.ENOENT
-	case !c.mode.IsDir():
+	case !c.mode.Load().IsDir():
 		return vfs.ENOTDIR
 	case !c.d.empty():
 		return vfs.ENOTEMPTY
 	}
 	n.unlinkEntry(name, c)
-	c.nlink = 0
-	n.nlink--
+	c.nlink.Store(0)
+	n.nlink.Add(^uint32(0))
 	c.maybeEvict()
 	return nil
 }
@@ -333,8 +334,8 @@ func (n *node) Rename(oldName string, newDir vfs.Inode, newName string, flags ui
 		return vfs.EINVAL
 	}
 	fsys := n.fs
-	fsys.mu.Lock()
-	defer fsys.mu.Unlock()
+	fsys.lock()
+	defer fsys.unlock()
 	od, err := n.dirOf(oldName)
 	if err != nil {
 		return err
@@ -354,16 +355,16 @@ func (n *node) Rename(oldName string, newDir vfs.Inode, newName string, flags ui
 		return vfs.EEXIST
 	case dst == nil && exchange:
 		return vfs.ENOENT
-	case src.mode.IsDir() && nd.isAncestor(src):
+	case src.mode.Load().IsDir() && nd.isAncestor(src):
 		return vfs.EINVAL
-	case dst != nil && dst.mode.IsDir() && n.isAncestor(dst):
+	case dst != nil && dst.mode.Load().IsDir() && n.isAncestor(dst):
 		if exchange {
 			return vfs.EINVAL
 		}
 		return vfs.ENOTEMPTY
 	case dst == src:
 		return nil
-	case nd.nlink == 0:
+	case nd.nlink.Load() == 0:
 		return vfs.ENOENT
 	}
 	if exchange {
@@ -372,11 +373,11 @@ func (n *node) Rename(oldName string, newDir vfs.Inode, newName string, flags ui
 	}
 	if dst != nil {
 		switch {
-		case src.mode.IsDir() && !dst.mode.IsDir():
+		case src.mode.Load().IsDir() && !dst.mode.Load().IsDir():
 			return vfs.ENOTDIR
-		case !src.mode.IsDir() && dst.mode.IsDir():
+		case !src.mode.Load().IsDir() && dst.mode.Load().IsDir():
 			return vfs.EISDIR
-		case dst.mode.IsDir() && !dst.d.empty():
+		case dst.mode.Load().IsDir() && !dst.d.empty():
 			return vfs.ENOTEMPTY
 		}
 	}
@@ -389,23 +390,23 @@ func (n *node) Rename(oldName string, newDir vfs.Inode, newName string, flags ui
 	}
 	if dst != nil {
 		nd.unlinkEntry(newName, dst)
-		if dst.mode.IsDir() {
-			dst.nlink = 0
-			n.nlink--
+		if dst.mode.Load().IsDir() {
+			dst.nlink.Store(0)
+			n.nlink.Add(^uint32(0))
 		}
 		dst.maybeEvict()
-	} else if src.mode.IsDir() {
-		n.nlink--
-		nd.nlink++
+	} else if src.mode.Load().IsDir() {
+		n.nlink.Add(^uint32(0))
+		nd.nlink.Add(1)
 	}
 	od.remove(oldName)
-	n.size -= bogoDirentSize
+	n.size.Add(-(bogoDirentSize))
 	if whiteout != nil {
 		n.link(oldName, whiteout)
 	}
 	nd.d.add(newName, src)
-	nd.size += bogoDirentSize
-	if src.mode.IsDir() {
+	nd.size.Add(bogoDirentSize)
+	if src.mode.Load().IsDir() {
 		src.d.parent = nd
 	}
 	renameTimes(n, nd, src, dst)
@@ -419,18 +420,18 @@ func (n *node) exchange(oldName string, nd *node, newName string, src, dst *node
 	nd.d.names[newName].n = src
 	if n != nd {
 		switch {
-		case src.mode.IsDir() && !dst.mode.IsDir():
-			n.nlink--
-			nd.nlink++
-		case !src.mode.IsDir() && dst.mode.IsDir():
-			nd.nlink--
-			n.nlink++
+		case src.mode.Load().IsDir() && !dst.mode.Load().IsDir():
+			n.nlink.Add(^uint32(0))
+			nd.nlink.Add(1)
+		case !src.mode.Load().IsDir() && dst.mode.Load().IsDir():
+			nd.nlink.Add(^uint32(0))
+			n.nlink.Add(1)
 		}
 	}
-	if src.mode.IsDir() {
+	if src.mode.Load().IsDir() {
 		src.d.parent = nd
 	}
-	if dst.mode.IsDir() {
+	if dst.mode.Load().IsDir() {
 		dst.d.parent = n
 	}
 	renameTimes(n, nd, src, dst)
@@ -441,10 +442,12 @@ func (n *node) exchange(oldName string, nd *node, newName string, src, dst *node
 // the one it replaced or was exchanged with. mu is held.
 func renameTimes(oldDir, newDir, src, dst *node) {
 	now := vfs.Now()
-	oldDir.mtime, oldDir.ctime = now, now
-	newDir.mtime, newDir.ctime = now, now
-	src.ctime = now
+	oldDir.mtime.Store(now)
+	oldDir.ctime.Store(now)
+	newDir.mtime.Store(now)
+	newDir.ctime.Store(now)
+	src.ctime.Store(now)
 	if dst != nil {
-		dst.ctime = now
+		dst.ctime.Store(now)
 	}
 }

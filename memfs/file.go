@@ -23,11 +23,11 @@ var _ vfs.File = (*file)(nil)
 // writing it fails with EPIPE; reading or writing a device's File fails
 // with ENXIO, as a device with no driver.
 func (n *node) Open(flags int) (vfs.File, error) {
-	n.fs.mu.Lock()
-	defer n.fs.mu.Unlock()
+	n.fs.lock()
+	defer n.fs.unlock()
 	if flags&vfs.O_PATH == 0 {
 		acc := flags & vfs.O_ACCMODE
-		switch t := n.mode.Type(); {
+		switch t := n.mode.Load().Type(); {
 		case t == vfs.ModeDir:
 			if acc == vfs.O_WRONLY || acc == vfs.O_RDWR {
 				return nil, vfs.EISDIR
@@ -39,7 +39,7 @@ func (n *node) Open(flags int) (vfs.File, error) {
 		case t == vfs.ModeSocket:
 			return nil, vfs.ENXIO
 		}
-	} else if flags&vfs.O_DIRECTORY != 0 && !n.mode.IsDir() {
+	} else if flags&vfs.O_DIRECTORY != 0 && !n.mode.Load().IsDir() {
 		return nil, vfs.ENOTDIR
 	}
 	n.opens++
@@ -70,7 +70,7 @@ func (f *file) ReadAt(p []byte, off int64) (int, error) {
 	case off < 0 || off+int64(len(p)) < 0:
 		return 0, vfs.EINVAL
 	}
-	switch n.mode.Type() {
+	switch n.mode.Load().Type() {
 	case vfs.ModeDir:
 		return 0, vfs.EISDIR
 	case vfs.ModeFIFO:
@@ -78,10 +78,10 @@ func (f *file) ReadAt(p []byte, off int64) (int, error) {
 	case vfs.ModeCharDevice, vfs.ModeBlockDevice:
 		return 0, vfs.ENXIO
 	}
-	if off >= n.size || len(p) == 0 {
+	if off >= n.size.Load() || len(p) == 0 {
 		return 0, nil
 	}
-	if rem := n.size - off; int64(len(p)) > rem {
+	if rem := n.size.Load() - off; int64(len(p)) > rem {
 		p = p[:rem]
 	}
 	done := 0
@@ -109,15 +109,15 @@ func (f *file) ReadAt(p []byte, off int64) (int, error) {
 // and setgid bits: it knows no credentials.
 func (f *file) WriteAt(p []byte, off int64) (int, error) {
 	n := f.n
-	n.fs.mu.Lock()
-	defer n.fs.mu.Unlock()
+	n.fs.lock()
+	defer n.fs.unlock()
 	switch {
 	case f.closed || !f.canWrite():
 		return 0, vfs.EBADF
 	case off < 0 || off+int64(len(p)) < 0:
 		return 0, vfs.EINVAL
 	}
-	switch n.mode.Type() {
+	switch n.mode.Load().Type() {
 	case vfs.ModeDir:
 		return 0, vfs.EISDIR
 	case vfs.ModeFIFO:
@@ -126,7 +126,7 @@ func (f *file) WriteAt(p []byte, off int64) (int, error) {
 		return 0, vfs.ENXIO
 	}
 	if f.flags&vfs.O_APPEND != 0 {
-		off = n.size
+		off = n.size.Load()
 	}
 	if len(p) == 0 {
 		return 0, nil
@@ -157,8 +157,9 @@ func (f *file) WriteAt(p []byte, off int64) (int, error) {
 		copy(pg[in:], p[done:done+chunk])
 		done += chunk
 	}
-	if end := off + int64(done); end > n.size {
-		n.size = end
+	n.syncBlocks()
+	if end := off + int64(done); end > n.size.Load() {
+		n.size.Store(end)
 	}
 	if done == 0 {
 		return 0, vfs.ENOSPC
@@ -170,7 +171,7 @@ func (f *file) WriteAt(p []byte, off int64) (int, error) {
 // freed and the tail of a partial last page is zeroed, so that growing
 // the file again reads zeros. mu is held.
 func (n *node) truncate(size int64) {
-	if size < n.size {
+	if size < n.size.Load() {
 		keep := (size + pageSize - 1) / pageSize
 		for idx := range n.pages {
 			if idx >= keep {
@@ -186,8 +187,9 @@ func (n *node) truncate(size int64) {
 		if len(n.pages) == 0 {
 			n.pages = nil
 		}
+		n.syncBlocks()
 	}
-	n.size = size
+	n.size.Store(size)
 }
 
 // readDirBatch is how many entries ReadDir copies under the lock before
@@ -210,7 +212,7 @@ func (f *file) ReadDir(cookie uint64, emit func(vfs.DirEntry) bool) error {
 		case n.d == nil:
 			n.fs.mu.RUnlock()
 			return vfs.ENOTDIR
-		case n.nlink == 0:
+		case n.nlink.Load() == 0:
 			n.fs.mu.RUnlock()
 			return vfs.ENOENT
 		}
@@ -221,7 +223,7 @@ func (f *file) ReadDir(cookie uint64, emit func(vfs.DirEntry) bool) error {
 			if e == nil {
 				continue
 			}
-			batch[k] = vfs.DirEntry{Name: e.name, Ino: e.n.ino, Type: e.n.mode.Type(), Next: e.cookie + 1}
+			batch[k] = vfs.DirEntry{Name: e.name, Ino: e.n.ino, Type: e.n.mode.Load().Type(), Next: e.cookie + 1}
 			k++
 		}
 		n.fs.mu.RUnlock()
@@ -251,8 +253,8 @@ func (f *file) Sync() error {
 // last File. EBADF when already closed.
 func (f *file) Close() error {
 	n := f.n
-	n.fs.mu.Lock()
-	defer n.fs.mu.Unlock()
+	n.fs.lock()
+	defer n.fs.unlock()
 	if f.closed {
 		return vfs.EBADF
 	}

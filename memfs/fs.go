@@ -2,6 +2,7 @@ package memfs
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/mountkit/mountkit/vfs"
 )
@@ -18,9 +19,18 @@ const maxFileSize = 1<<63 - 1
 //
 // Locking: mu guards every inode of the filesystem and the fields below
 // it. Operations that only read take it shared; any change takes it
-// exclusively. Callbacks into the caller (ReadDir's emit) run without it.
+// exclusively, through lock and unlock. Callbacks into the caller
+// (ReadDir's emit) run without it.
+//
+// seq is a sequence count over mu's exclusive sections (a seqlock): odd
+// while a change may be under way, even otherwise. Getattr reads a node's
+// attributes, which are atomics, without mu, and keeps them when seq was
+// the same even value before and after, so that readers of attributes
+// (every stat, every permission check of a path walk) write no shared
+// memory and scale across cores.
 type FS struct {
-	mu sync.RWMutex
+	mu  sync.RWMutex
+	seq atomic.Uint64
 
 	opts    Options
 	machine *Machine
@@ -56,6 +66,18 @@ func New(opts Options) *FS {
 	root.d.parent = root
 	fsys.root = root
 	return fsys
+}
+
+// lock takes mu exclusively and opens a change window of seq.
+func (fsys *FS) lock() {
+	fsys.mu.Lock()
+	fsys.seq.Add(1)
+}
+
+// unlock closes the change window and releases mu.
+func (fsys *FS) unlock() {
+	fsys.seq.Add(1)
+	fsys.mu.Unlock()
 }
 
 // NewFromData makes a tmpfs for mount(2) from its source, MS_* flags and
@@ -146,8 +168,8 @@ func (fsys *FS) Statfs() (vfs.Statfs, error) {
 // current use, for inode32 once inode numbers passed 2^32, and for
 // noswap on an instance that swaps.
 func (fsys *FS) Reconfigure(data string) error {
-	fsys.mu.Lock()
-	defer fsys.mu.Unlock()
+	fsys.lock()
+	defer fsys.unlock()
 	ctx := Options{machine: fsys.machine}
 	if err := ctx.parse(data); err != nil {
 		return err

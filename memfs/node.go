@@ -2,6 +2,7 @@ package memfs
 
 import (
 	"strings"
+	"sync/atomic"
 
 	"github.com/mountkit/mountkit/vfs"
 )
@@ -13,28 +14,50 @@ const shortSymlinkLen = 128
 
 // node is an inode of any type. One struct serves every type so that an
 // inode is a single allocation; the type-specific fields of other types
-// stay zero (a regular file is 144 bytes on 64-bit machines, plus its
-// pages). Every field is guarded by fs.mu.
+// stay zero (a regular file is 152 bytes on 64-bit machines, plus its
+// pages). Every field is guarded by fs.mu; the attributes Getattr reports
+// are also atomic, so that Getattr may read them without fs.mu (see
+// FS.seq): they change only with fs.mu held exclusively.
 type node struct {
 	fs    *FS
-	ino   uint64
-	mode  vfs.Mode
-	nlink uint32
-	uid   uint32
-	gid   uint32
+	ino   uint64 // set before the node is published
+	mode  atomicMode
+	nlink atomic.Uint32
+	uid   atomic.Uint32
+	gid   atomic.Uint32
 	opens int32 // open Files
 	pins  int32 // holders in the vfs layer (vfs.Pinner)
 	flags nodeFlags
-	size  int64 // st_size: file length, 40+20/entry for a directory, target length
+	size  atomic.Int64  // st_size: file length, 40+20/entry for a directory, target length
+	nblks atomic.Uint64 // blocks(), kept by syncBlocks for Getattr
 
-	atime, mtime, ctime vfs.Timespec
+	atime, mtime, ctime atomicTime
 
 	xattrs *xattrSet // nil when there are none
 
 	pages  map[int64]*page // regular file: data pages by index; nil when empty
 	d      *dirData        // directory
 	target string          // symbolic link
-	rdev   uint64          // device node
+	rdev   uint64          // device node; set before the node is published
+}
+
+// atomicMode is a vfs.Mode read and written atomically.
+type atomicMode struct{ v atomic.Uint32 }
+
+func (m *atomicMode) Load() vfs.Mode   { return vfs.Mode(m.v.Load()) }
+func (m *atomicMode) Store(x vfs.Mode) { m.v.Store(uint32(x)) }
+
+// atomicTime is a vfs.Timespec whose halves are read and written
+// atomically; FS.seq makes a reader see both halves of one value.
+type atomicTime struct{ sec, nsec atomic.Int64 }
+
+func (t *atomicTime) Load() vfs.Timespec {
+	return vfs.Timespec{Sec: t.sec.Load(), Nsec: t.nsec.Load()}
+}
+
+func (t *atomicTime) Store(x vfs.Timespec) {
+	t.sec.Store(x.Sec)
+	t.nsec.Store(x.Nsec)
 }
 
 type nodeFlags uint8
@@ -58,20 +81,17 @@ func (fsys *FS) newNode(mode vfs.Mode, uid, gid uint32) (*node, error) {
 		return nil, err
 	}
 	now := vfs.Now()
-	n := &node{
-		fs:    fsys,
-		ino:   fsys.newIno(),
-		mode:  mode,
-		nlink: 1,
-		uid:   uid,
-		gid:   gid,
-		atime: now,
-		mtime: now,
-		ctime: now,
-	}
+	n := &node{fs: fsys, ino: fsys.newIno()}
+	n.mode.Store(mode)
+	n.nlink.Store(1)
+	n.uid.Store(uid)
+	n.gid.Store(gid)
+	n.atime.Store(now)
+	n.mtime.Store(now)
+	n.ctime.Store(now)
 	if mode.IsDir() {
-		n.nlink = 2
-		n.size = 2 * bogoDirentSize
+		n.nlink.Store(2)
+		n.size.Store(2 * bogoDirentSize)
 		n.d = &dirData{next: firstCookie}
 	}
 	return n, nil
@@ -82,12 +102,13 @@ func (fsys *FS) newNode(mode vfs.Mode, uid, gid uint32) (*node, error) {
 // pages written through a File opened later are freed again when it
 // closes. mu is held.
 func (n *node) maybeEvict() {
-	if n.nlink > 0 || n.opens > 0 || n.pins > 0 {
+	if n.nlink.Load() > 0 || n.opens > 0 || n.pins > 0 {
 		return
 	}
 	n.fs.freeBlocks(n.blocks())
 	n.pages = nil
 	n.flags &^= longLink
+	n.syncBlocks()
 	if n.flags&evicted != 0 {
 		return
 	}
@@ -126,30 +147,54 @@ func (n *node) blocks() uint64 {
 	return b
 }
 
+// syncBlocks publishes blocks() for Getattr after the pages or the
+// long-link flag changed. mu is held.
+func (n *node) syncBlocks() { n.nblks.Store(n.blocks()) }
+
 // touchCM sets ctime and mtime to now. mu is held.
 func (n *node) touchCM() {
 	now := vfs.Now()
-	n.mtime, n.ctime = now, now
+	n.mtime.Store(now)
+	n.ctime.Store(now)
 }
 
-// Getattr returns the inode's attributes.
+// Getattr returns the inode's attributes. It reads them without fs.mu
+// while no change of the filesystem overlaps (see FS.seq), and under it
+// otherwise.
 func (n *node) Getattr() (vfs.Attr, error) {
-	n.fs.mu.RLock()
-	defer n.fs.mu.RUnlock()
+	fsys := n.fs
+	for range 2 {
+		seq := fsys.seq.Load()
+		if seq&1 != 0 {
+			break
+		}
+		a := n.attr()
+		if fsys.seq.Load() == seq {
+			return a, nil
+		}
+	}
+	fsys.mu.RLock()
+	defer fsys.mu.RUnlock()
+	return n.attr(), nil
+}
+
+// attr collects the attributes; consistent under fs.mu or within an
+// unchanged fs.seq.
+func (n *node) attr() vfs.Attr {
 	return vfs.Attr{
 		Ino:     n.ino,
-		Mode:    n.mode,
-		Nlink:   n.nlink,
-		UID:     n.uid,
-		GID:     n.gid,
+		Mode:    n.mode.Load(),
+		Nlink:   n.nlink.Load(),
+		UID:     n.uid.Load(),
+		GID:     n.gid.Load(),
 		Rdev:    n.rdev,
-		Size:    n.size,
-		Blocks:  int64(n.blocks()) * (pageSize / 512),
+		Size:    n.size.Load(),
+		Blocks:  int64(n.nblks.Load()) * (pageSize / 512),
 		Blksize: pageSize,
-		Atime:   n.atime,
-		Mtime:   n.mtime,
-		Ctime:   n.ctime,
-	}, nil
+		Atime:   n.atime.Load(),
+		Mtime:   n.mtime.Load(),
+		Ctime:   n.ctime.Load(),
+	}
 }
 
 // Setattr applies s as Linux's shmem_setattr after notify_change: the
@@ -161,13 +206,13 @@ func (n *node) Getattr() (vfs.Attr, error) {
 // of the last; growth allocates nothing.
 func (n *node) Setattr(s *vfs.SetAttr) error {
 	fsys := n.fs
-	fsys.mu.Lock()
-	defer fsys.mu.Unlock()
+	fsys.lock()
+	defer fsys.unlock()
 	if s.Mask&vfs.SetSize != 0 {
 		switch {
-		case n.mode.IsDir():
+		case n.mode.Load().IsDir():
 			return vfs.EISDIR
-		case !n.mode.IsRegular():
+		case !n.mode.Load().IsRegular():
 			return vfs.EINVAL
 		case s.Size < 0:
 			return vfs.EINVAL
@@ -175,28 +220,28 @@ func (n *node) Setattr(s *vfs.SetAttr) error {
 		n.truncate(s.Size)
 	}
 	if s.Mask&vfs.SetMode != 0 {
-		n.mode = n.mode.Type() | s.Mode&0o7777
+		n.mode.Store(n.mode.Load().Type() | s.Mode&0o7777)
 	}
 	if s.Mask&vfs.SetUID != 0 {
-		n.uid = s.UID
+		n.uid.Store(s.UID)
 	}
 	if s.Mask&vfs.SetGID != 0 {
-		n.gid = s.GID
+		n.gid.Store(s.GID)
 	}
 	now := vfs.Now()
 	if s.Mask&vfs.SetAtime != 0 {
-		n.atime = s.Atime
+		n.atime.Store(s.Atime)
 	}
 	switch {
 	case s.Mask&vfs.SetMtime != 0:
-		n.mtime = s.Mtime
+		n.mtime.Store(s.Mtime)
 	case s.Mask&vfs.SetSize != 0:
-		n.mtime = now
+		n.mtime.Store(now)
 	}
 	if s.Mask&vfs.SetCtime != 0 {
-		n.ctime = s.Ctime
+		n.ctime.Store(s.Ctime)
 	} else {
-		n.ctime = now
+		n.ctime.Store(now)
 	}
 	return nil
 }
@@ -205,7 +250,7 @@ func (n *node) Setattr(s *vfs.SetAttr) error {
 func (n *node) Readlink() (string, error) {
 	n.fs.mu.RLock()
 	defer n.fs.mu.RUnlock()
-	if !n.mode.IsSymlink() {
+	if !n.mode.Load().IsSymlink() {
 		return "", vfs.EINVAL
 	}
 	return n.target, nil
@@ -230,15 +275,15 @@ func checkName(name string) error {
 
 // Pin keeps the node's storage while the vfs layer holds it (vfs.Pinner).
 func (n *node) Pin() {
-	n.fs.mu.Lock()
+	n.fs.lock()
 	n.pins++
-	n.fs.mu.Unlock()
+	n.fs.unlock()
 }
 
 // Unpin drops a Pin; an unlinked node then goes.
 func (n *node) Unpin() {
-	n.fs.mu.Lock()
+	n.fs.lock()
 	n.pins--
 	n.maybeEvict()
-	n.fs.mu.Unlock()
+	n.fs.unlock()
 }

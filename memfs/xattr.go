@@ -47,7 +47,7 @@ func (n *node) checkXattrName(name string, write bool) error {
 	if name == "" || len(name) > xattrNameMax {
 		return vfs.ERANGE
 	}
-	if strings.HasPrefix(name, "user.") && !n.mode.IsRegular() && !n.mode.IsDir() {
+	if strings.HasPrefix(name, "user.") && !n.mode.Load().IsRegular() && !n.mode.Load().IsDir() {
 		if write {
 			return vfs.EPERM
 		}
@@ -88,8 +88,8 @@ func (n *node) Setxattr(name string, value []byte, flags int) error {
 	if flags&^(vfs.XATTR_CREATE|vfs.XATTR_REPLACE) != 0 {
 		return vfs.EINVAL
 	}
-	n.fs.mu.Lock()
-	defer n.fs.mu.Unlock()
+	n.fs.lock()
+	defer n.fs.unlock()
 	if name == "" || len(name) > xattrNameMax {
 		return vfs.ERANGE
 	}
@@ -121,7 +121,7 @@ func (n *node) Setxattr(name string, value []byte, flags int) error {
 	default:
 		s.list = slices.Insert(s.list, i, xattr{name: name, value: slices.Clone(value)})
 	}
-	n.ctime = vfs.Now()
+	n.ctime.Store(vfs.Now())
 	return nil
 }
 
@@ -142,8 +142,8 @@ func (n *node) Listxattr() ([]string, error) {
 
 // Removexattr removes name, or fails with ENODATA. It updates ctime.
 func (n *node) Removexattr(name string) error {
-	n.fs.mu.Lock()
-	defer n.fs.mu.Unlock()
+	n.fs.lock()
+	defer n.fs.unlock()
 	if err := n.checkXattrName(name, true); err != nil {
 		return err
 	}
@@ -160,6 +160,6 @@ func (n *node) Removexattr(name string) error {
 	if len(s.list) == 0 {
 		n.xattrs = nil
 	}
-	n.ctime = vfs.Now()
+	n.ctime.Store(vfs.Now())
 	return nil
 }

@@ -8,7 +8,7 @@ func (k *Kernel) freeTree(m *Mountpoint) {
 		k.freeTree(c)
 	}
 	m.children = nil
-	m.parent = nil
+	m.parent.Store(nil)
 	m.freed = true
 	k.mountIDs.put(m.id)
 	m.root.Put()
@@ -23,8 +23,8 @@ func (c *FsContext) bind(tgt Location, source *string, rec bool) error {
 		return vfs.EINVAL
 	}
 	k := c.k
-	k.mu.Lock()
-	defer k.mu.Unlock()
+	k.lockMounts()
+	defer k.unlockMounts()
 	src, err := c.resolveWith(*source, true)
 	if err != nil {
 		return err
@@ -81,8 +81,8 @@ func (c *FsContext) move(tgt Location, source *string) error {
 		return vfs.EINVAL
 	}
 	k := c.k
-	k.mu.Lock()
-	defer k.mu.Unlock()
+	k.lockMounts()
+	defer k.unlockMounts()
 	src, err := c.resolveWith(*source, true)
 	if err != nil {
 		return err
@@ -97,16 +97,16 @@ func (c *FsContext) move(tgt Location, source *string) error {
 	old := src.Mount
 	ns := c.Namespace()
 	switch {
-	case old.ns != ns || old.parent == nil:
+	case old.ns != ns || old.parent.Load() == nil:
 		return vfs.EINVAL
 	case top.Dentry.IsDir() != src.Dentry.IsDir():
 		return vfs.EINVAL
-	case old.parent.shared():
+	case old.parent.Load().shared():
 		return vfs.EINVAL
 	case top.Mount.shared() && treeHasUnbindable(old):
 		return vfs.EINVAL
 	}
-	for p := top.Mount; p.parent != nil; p = p.parent {
+	for p := top.Mount; p.parent.Load() != nil; p = p.parent.Load() {
 		if p == old {
 			return vfs.ELOOP
 		}

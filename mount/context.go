@@ -115,9 +115,9 @@ func (c *FsContext) Close() error {
 	c.k.unregister(c)
 	old.root.release()
 	old.cwd.release()
-	c.k.mu.Lock()
+	c.k.lockMounts()
 	c.k.putNamespace(old.ns)
-	c.k.mu.Unlock()
+	c.k.unlockMounts()
 	return nil
 }
 
@@ -136,23 +136,106 @@ func (c *FsContext) setCwd(l Location) Location {
 }
 
 // walker returns a walker over c's current root and cwd. The caller
-// holds k.mu for reading while it walks.
+// holds k.mu while it walks, or makes the walk lock-free (see lookup).
 func (c *FsContext) walker() walker {
 	s := c.state()
-	return walker{k: c.k, cred: s.cred, root: s.root, cur: s.cwd}
+	return walker{k: c.k, cred: s.cred, root: s.root, cur: s.cwd,
+		searchAll: s.cred.Caps.Has(vfs.CAP_DAC_OVERRIDE)}
+}
+
+// rcuTries is how many lock-free walks a lookup tries before it walks
+// under Kernel.mu.
+const rcuTries = 2
+
+// lookup resolves path for an operation that only looks it up, following
+// a final symbolic link when follow is set; with hold, a Location found
+// is returned held (see Location.hold). It walks without Kernel.mu while
+// no mount operation changes the tree meanwhile (see Kernel), and under
+// it otherwise.
+//
+// A lock-free result is validated against k.seq after it was held: a
+// mount operation that began before the second load of seq is seen as a
+// change, and one that begins after it sees the new user (umount2's
+// EBUSY), so the walk and the hold act as if done under k.mu.RLock.
+func (c *FsContext) lookup(path string, follow, hold bool) (Location, error) {
+	k := c.k
+	for range rcuTries {
+		seq := k.seq.Load()
+		if seq&1 != 0 {
+			break
+		}
+		w := c.walker()
+		w.rcu, w.seq = true, seq
+		l, err := w.resolve(path, follow)
+		if err == nil && hold {
+			if k.seq.Load() != seq {
+				continue
+			}
+			l.hold()
+		}
+		if k.seq.Load() == seq {
+			w.touch(err)
+			return l, err
+		}
+		if err == nil && hold {
+			l.unhold()
+		}
+	}
+	return c.lookupLocked(path, follow, hold)
+}
+
+// lookupLocked is lookup under k.mu.RLock.
+func (c *FsContext) lookupLocked(path string, follow, hold bool) (Location, error) {
+	c.k.mu.RLock()
+	defer c.k.mu.RUnlock()
+	l, err := c.resolveWith(path, follow)
+	if err == nil && hold {
+		l.hold()
+	}
+	return l, err
 }
 
 // Resolve resolves path, following a final symbolic link when follow is
 // set, and returns where it leads.
 func (c *FsContext) Resolve(path string, follow bool) (Location, error) {
-	c.k.mu.RLock()
-	defer c.k.mu.RUnlock()
-	return c.resolveWith(path, follow)
+	return c.lookup(path, follow, false)
 }
 
 // Chdir is chdir(2).
 func (c *FsContext) Chdir(path string) error {
-	c.k.mu.RLock()
+	k := c.k
+	for range rcuTries {
+		seq := k.seq.Load()
+		if seq&1 != 0 {
+			break
+		}
+		w := c.walker()
+		w.rcu, w.seq = true, seq
+		l, err := w.resolve(path, true)
+		if err == nil {
+			err = c.checkDirSearch(l)
+		}
+		if err != nil {
+			if k.seq.Load() == seq {
+				w.touch(err)
+				return err
+			}
+			continue
+		}
+		// The new working directory is published under the mount lock
+		// after a last check, so that a pivot_root moving working
+		// directories sees it (as when chdir holds the lock throughout).
+		k.mu.RLock()
+		if k.seq.Load() == seq {
+			w.touch(nil)
+			old := c.setCwd(l)
+			k.mu.RUnlock()
+			old.release()
+			return nil
+		}
+		k.mu.RUnlock()
+	}
+	k.mu.RLock()
 	l, err := c.resolveWith(path, true)
 	if err == nil {
 		err = c.checkDirSearch(l)
@@ -161,7 +244,7 @@ func (c *FsContext) Chdir(path string) error {
 	if err == nil {
 		old = c.setCwd(l)
 	}
-	c.k.mu.RUnlock()
+	k.mu.RUnlock()
 	if old.Mount != nil {
 		old.release()
 	}
@@ -206,16 +289,35 @@ func (c *FsContext) Chroot(path string) error {
 }
 
 // Getcwd is getcwd(2): the working directory's path from the root, ENOENT
-// when the directory was removed or lies outside the root.
+// when the directory was removed or lies outside the root. It climbs the
+// mount tree without the mount lock when no mount operation runs
+// meanwhile (see Kernel).
 func (c *FsContext) Getcwd() (string, error) {
-	c.k.mu.RLock()
-	defer c.k.mu.RUnlock()
+	k := c.k
+	for range rcuTries {
+		seq := k.seq.Load()
+		if seq&1 != 0 {
+			break
+		}
+		p, err := c.getcwd(k, seq)
+		if k.seq.Load() == seq {
+			return p, err
+		}
+	}
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return c.getcwd(nil, 0)
+}
+
+// getcwd renders the working directory; k is nil under k.mu, and
+// otherwise the walk is lock-free from seq.
+func (c *FsContext) getcwd(k *Kernel, seq uint64) (string, error) {
 	st := c.state()
 	root, cwd := st.root, st.cwd
 	if cwd.Dentry.Dead() {
 		return "", vfs.ENOENT
 	}
-	p, ok := pathFrom(cwd, root)
+	p, ok := pathFromSeq(cwd, root, k, seq)
 	if !ok {
 		return "", vfs.ENOENT
 	}
@@ -228,14 +330,25 @@ func (c *FsContext) Getcwd() (string, error) {
 // pathFrom renders l's path as seen from root, as Linux's prepend_path
 // does; ok is false when l is not reachable from root. k.mu is held.
 func pathFrom(l, root Location) (string, bool) {
+	return pathFromSeq(l, root, nil, 0)
+}
+
+// pathFromSeq is pathFrom; with k not nil it runs without k.mu, as a walk
+// from k.seq value seq that its caller validates: a torn mount link ends
+// it, and so does a change of seq seen every so often while it climbs.
+func pathFromSeq(l, root Location, k *Kernel, seq uint64) (string, bool) {
 	var parts []string
 	m, d := l.Mount, l.Dentry
-	for m != root.Mount || d != root.Dentry {
+	for n := 1; m != root.Mount || d != root.Dentry; n++ {
+		if k != nil && n%256 == 0 && k.seq.Load() != seq {
+			return "", false
+		}
 		if d == m.root {
-			if m.parent == nil {
+			p, mp := m.parent.Load(), m.mountpoint.Load()
+			if p == nil || mp == nil {
 				return "", false
 			}
-			d, m = m.mountpoint, m.parent
+			d, m = mp, p
 			continue
 		}
 		if d.IsRoot() {

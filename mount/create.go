@@ -170,9 +170,7 @@ func (c *FsContext) Symlink(target, path string) error {
 // followed if it is a symbolic link. EXDEV across mounts, EPERM for a
 // directory.
 func (c *FsContext) Link(oldpath, newpath string) error {
-	c.k.mu.RLock()
-	old, err := c.resolveWith(oldpath, false)
-	c.k.mu.RUnlock()
+	old, err := c.Resolve(oldpath, false)
 	if err != nil {
 		return err
 	}

@@ -19,18 +19,40 @@ const DefaultMountMax = 100000
 // meet.
 //
 // Locking order: Kernel.mu (the mount lock: writers change the tree,
-// readers resolve paths and read it), then vfs.Superblock.renameMu, then
-// vfs.Dentry locks, then Kernel.ctxMu, then an FsContext's own mutex.
+// readers read it and resolve paths for operations that change
+// directories), then vfs.Superblock.renameMu, then vfs.Dentry locks, then
+// Kernel.ctxMu, then an FsContext's own mutex.
+//
+// Lock-free path walks (Linux's RCU walk): operations that only look a
+// path up (stat, lstat, readlink, open without O_CREAT, chdir, getcwd,
+// Resolve) take no lock that a mount operation holds. They read only
+// immutable fields, atomics and the lock-free mount hash and dentry
+// tables, and bracket the walk with two loads of seq: a writer makes seq
+// odd (lockMounts) before it changes anything and even again
+// (unlockMounts) after, so an unchanged even seq proves that no change
+// overlapped the walk, which is then exactly what a walk under mu.RLock
+// would have produced. A walk that raced a change is retried, and after
+// rcuTries attempts (or at once when a writer is active) repeated under
+// mu.RLock. A raced walk may see a torn tree (a mount's parent without
+// its mountpoint, a hash entry without the dentry's mount count); every
+// loop over such state is bounded by a periodic seq check and every nil a
+// torn state can show is tolerated, so a raced walk always ends, and its
+// result and side effects are discarded.
 type Kernel struct {
 	typesMu sync.RWMutex
 	types   map[string]fsType
+
+	// seq is the mount sequence count (Linux's mount_lock seqcount):
+	// odd while a writer holding mu for writing may be changing the
+	// tree, even otherwise. See lockMounts.
+	seq atomic.Uint64
 
 	mu         sync.RWMutex
 	mountIDs   idAllocator
 	groups     propagation.Groups
 	devMinors  idAllocator
 	nextUnique uint64
-	hash       map[hashKey]*Mountpoint
+	hash       mountHash
 	mountsOn   map[*vfs.Dentry][]*Mountpoint // the mounts hashed on each dentry
 	sbs        map[vfs.Filesystem]*superblock
 	mountMax   int
@@ -60,7 +82,6 @@ type superblock struct {
 func NewKernel() *Kernel {
 	k := &Kernel{
 		types:    make(map[string]fsType),
-		hash:     make(map[hashKey]*Mountpoint),
 		mountsOn: make(map[*vfs.Dentry][]*Mountpoint),
 		sbs:      make(map[vfs.Filesystem]*superblock),
 		mountMax: DefaultMountMax,
@@ -105,6 +126,21 @@ func (k *Kernel) Filesystems() []string {
 func (k *Kernel) SetMountMax(n int) {
 	k.mu.Lock()
 	k.mountMax = n
+	k.mu.Unlock()
+}
+
+// lockMounts takes the mount lock for writing and opens a change window
+// (seq odd) for lock-free walkers. Everything that changes the mount
+// tree (the mount hash, a mount's parent and mountpoint, per-mount
+// flags) does so between lockMounts and unlockMounts.
+func (k *Kernel) lockMounts() {
+	k.mu.Lock()
+	k.seq.Add(1)
+}
+
+// unlockMounts closes the change window (seq even) and drops the lock.
+func (k *Kernel) unlockMounts() {
+	k.seq.Add(1)
 	k.mu.Unlock()
 }
 

@@ -40,9 +40,7 @@ func (c *FsContext) MountRaw(source, target, fstype *string, flags uint64, data 
 	}
 	// The target is resolved first; the tree may change before it is
 	// locked, so each operation re-checks it under the mount lock.
-	c.k.mu.RLock()
-	tgt, err := c.resolveWith(*target, true)
-	c.k.mu.RUnlock()
+	tgt, err := c.Resolve(*target, true)
 	if err != nil {
 		return err
 	}
@@ -107,8 +105,8 @@ func (c *FsContext) newMount(tgt Location, source, fstype *string, flags uint64,
 		return err
 	}
 	k := c.k
-	k.mu.Lock()
-	defer k.mu.Unlock()
+	k.lockMounts()
+	defer k.unlockMounts()
 	_, existed := k.sbs[fs]
 	discard := func(err error) error {
 		if !existed {

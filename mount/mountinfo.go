@@ -22,8 +22,8 @@ func (c *FsContext) MountInfo() string {
 			continue
 		}
 		parent := m
-		if m.parent != nil {
-			parent = m.parent
+		if m.parent.Load() != nil {
+			parent = m.parent.Load()
 		}
 		b.WriteString(strconv.FormatUint(uint64(m.id), 10))
 		b.WriteByte(' ')

@@ -26,13 +26,20 @@ type Mountpoint struct {
 	root     *vfs.Dentry
 	devname  string
 
-	// Guarded by Kernel.mu.
-	ns         *Namespace
-	parent     *Mountpoint
-	mountpoint *vfs.Dentry
-	children   []*Mountpoint
+	// parent and mountpoint are where the mount is attached (both nil
+	// for a namespace root or a detached mount). They change under
+	// Kernel.mu (write) and are atomic so that lock-free path walks
+	// (".." and getcwd climbing out of mounts) may read them; such a
+	// reader may see one changed and not the other, and relies on
+	// Kernel.seq to notice. Set them with setMountpoint.
+	parent     atomic.Pointer[Mountpoint]
+	mountpoint atomic.Pointer[vfs.Dentry]
 	flags      atomic.Uint32 // per-mount flags (mnt*); read without the mount lock
-	prop       propagation.Node[*Mountpoint]
+
+	// Guarded by Kernel.mu.
+	ns       *Namespace
+	children []*Mountpoint
+	prop     propagation.Node[*Mountpoint]
 
 	// Scratch state of one umount (propagate_umount), false otherwise.
 	umounting bool // MNT_UMOUNT: going away with this umount
@@ -83,11 +90,6 @@ func (m *Mountpoint) readOnly() bool {
 	return m.flags.Load()&mntReadonly != 0 || m.sb.ReadOnly()
 }
 
-type hashKey struct {
-	parent *Mountpoint
-	dentry *vfs.Dentry
-}
-
 // newMount makes a mount of sb rooted at root. k.mu is held.
 func (k *Kernel) newMount(sb *superblock, root *vfs.Dentry, devname string, flags uint32) *Mountpoint {
 	k.nextUnique++
@@ -109,8 +111,7 @@ func (k *Kernel) newMount(sb *superblock, root *vfs.Dentry, devname string, flag
 // attach hangs m at dentry d of parent, in parent's namespace. Nothing
 // may be hashed at (parent, d) yet. k.mu is held.
 func (k *Kernel) attach(m, parent *Mountpoint, d *vfs.Dentry) {
-	m.parent = parent
-	m.mountpoint = d
+	m.setMountpoint(parent, d)
 	parent.children = append(parent.children, m)
 	k.hashMount(m)
 	m.ns = parent.ns
@@ -137,22 +138,26 @@ func (k *Kernel) attachTree(m, parent *Mountpoint, d *vfs.Dentry) {
 // unlinkChild removes m from its parent's children and clears its parent
 // link; m must already be unhashed. k.mu is held.
 func (k *Kernel) unlinkChild(m *Mountpoint) {
-	p := m.parent
+	p := m.parent.Load()
 	for i, ch := range p.children {
 		if ch == m {
 			p.children = append(p.children[:i], p.children[i+1:]...)
 			break
 		}
 	}
-	m.parent = nil
-	m.mountpoint = nil
+	m.setMountpoint(nil, nil)
+}
+
+// setMountpoint records where m is attached. k.mu is held for writing.
+func (m *Mountpoint) setMountpoint(parent *Mountpoint, d *vfs.Dentry) {
+	m.parent.Store(parent)
+	m.mountpoint.Store(d)
 }
 
 // link hangs the attached mount m (which keeps its namespace and its
 // subtree) at dentry d of parent. k.mu is held.
 func (k *Kernel) link(m, parent *Mountpoint, d *vfs.Dentry) {
-	m.parent = parent
-	m.mountpoint = d
+	m.setMountpoint(parent, d)
 	parent.children = append(parent.children, m)
 	k.hashMount(m)
 }
@@ -169,15 +174,16 @@ func treeSize(m *Mountpoint) int {
 // hashMount enters m, whose parent and mountpoint are set, in the mount
 // hash. k.mu is held.
 func (k *Kernel) hashMount(m *Mountpoint) {
-	k.hash[hashKey{m.parent, m.mountpoint}] = m
-	k.mountsOn[m.mountpoint] = append(k.mountsOn[m.mountpoint], m)
-	m.mountpoint.AddMount(1)
+	d := m.mountpoint.Load()
+	k.hash.insert(hashKey{m.parent.Load(), d}, m)
+	k.mountsOn[d] = append(k.mountsOn[d], m)
+	d.AddMount(1)
 }
 
 // unhashMount removes m from the mount hash. k.mu is held.
 func (k *Kernel) unhashMount(m *Mountpoint) {
-	d := m.mountpoint
-	delete(k.hash, hashKey{m.parent, d})
+	d := m.mountpoint.Load()
+	k.hash.delete(hashKey{m.parent.Load(), d})
 	on := k.mountsOn[d]
 	for i, e := range on {
 		if e == m {
@@ -207,13 +213,16 @@ func (k *Kernel) isLocalMountpoint(ns *Namespace, d *vfs.Dentry) bool {
 	return false
 }
 
-// lookupChild returns the mount hashed at (m, d), or nil. k.mu is held
-// (for reading at least).
+// lookupChild returns the mount hashed at (m, d), or nil. It takes no
+// lock: under k.mu the answer is exact; without it, it is the answer of
+// some moment of the call (see mountHash), which a lock-free walk
+// validates with k.seq. The per-dentry mount count spares the hash
+// lookup for almost every dentry.
 func (k *Kernel) lookupChild(m *Mountpoint, d *vfs.Dentry) *Mountpoint {
 	if d.Mounts() == 0 {
 		return nil
 	}
-	return k.hash[hashKey{m, d}]
+	return k.hash.lookup(hashKey{m, d})
 }
 
 // crossDown moves l onto the root of the topmost mount stacked on it.
@@ -253,18 +262,34 @@ func (l Location) release() {
 	}
 	if m.users.Add(-1) == 0 {
 		k := m.k
-		k.mu.Lock()
+		k.lockMounts()
 		if m.ns == nil {
 			k.freeDetached(m)
 		}
-		k.mu.Unlock()
+		k.unlockMounts()
+	}
+}
+
+// unhold drops a reference taken by hold, as release does but leaving
+// MNT_EXPIRE's mark alone: what a discarded lock-free walk does with what
+// it held.
+func (l Location) unhold() {
+	l.Dentry.Put()
+	m := l.Mount
+	if m.users.Add(-1) == 0 {
+		k := m.k
+		k.lockMounts()
+		if m.ns == nil {
+			k.freeDetached(m)
+		}
+		k.unlockMounts()
 	}
 }
 
 // freeDetached frees m, a detached mount, and its detached subtree once
 // no Location refers to any of them. k.mu is held.
 func (k *Kernel) freeDetached(m *Mountpoint) {
-	if m.freed || m.ns != nil || m.users.Load() != 0 || m.parent != nil {
+	if m.freed || m.ns != nil || m.users.Load() != 0 || m.parent.Load() != nil {
 		return
 	}
 	for _, c := range m.children {
@@ -277,8 +302,7 @@ func (k *Kernel) freeDetached(m *Mountpoint) {
 	m.children = nil
 	for _, c := range children {
 		k.unhashMount(c)
-		c.parent = nil
-		c.mountpoint = nil
+		c.setMountpoint(nil, nil)
 		k.freeDetached(c)
 	}
 	k.mountIDs.put(m.id)

@@ -11,16 +11,37 @@ import (
 // links are followed in one resolution. Starting points (root, cwd) are
 // used as stored, without crossing mounts on them.
 //
-// A walker runs with Kernel.mu held for reading.
+// A walker runs either with Kernel.mu held (for reading, or for writing
+// by a mount operation), or lock-free (rcu set, Linux's RCU walk): it then
+// reads the mount tree only through atomics and the lock-free mount hash,
+// and its caller validates the result against Kernel.seq (see Kernel).
+// Every path of a lock-free walker tolerates a torn tree (no nil it could
+// meet is dereferenced, every loop over mounts is bounded by raced), and
+// it has no side effect on the mount tree before validation (touch is
+// the caller's).
 type walker struct {
 	k    *Kernel
 	cred *vfs.Cred
 	// umount is set for umount2's lookup, which leaves MNT_EXPIRE's mark
 	// alone; every other completed lookup clears it on the mount reached.
 	umount bool
-	root   Location
-	cur    Location
-	links  int
+	// searchAll is set when cred may search every directory
+	// (CAP_DAC_OVERRIDE), sparing a getattr per component.
+	searchAll bool
+	// rcu marks a lock-free walk started when Kernel.seq was seq.
+	rcu   bool
+	seq   uint64
+	root  Location
+	cur   Location
+	links int
+	// lastHash is the hash of the last component walkDirs returned.
+	lastHash uint64
+}
+
+// raced reports whether a lock-free walk overlapped a change of the mount
+// tree (and so must be discarded). It is always false under Kernel.mu.
+func (w *walker) raced() bool {
+	return w.rcu && w.k.seq.Load() != w.seq
 }
 
 // lastKind says what the final component of a path is.
@@ -49,6 +70,11 @@ func checkPathname(path string) error {
 // an absolute path and from w.cur otherwise, leaving w.cur at the
 // directory that holds the last component. It returns that component,
 // its kind and whether slashes follow it.
+//
+// This is the hot loop of every path operation: each component is
+// scanned and hashed in one pass, looked up in the dentry cache without a
+// lock, and checked against the dentry's mount count before the mount
+// hash is consulted.
 func (w *walker) walkDirs(path string) (last string, kind lastKind, trailing bool, err error) {
 	if len(path) > 0 && path[0] == '/' {
 		w.cur = w.root
@@ -63,8 +89,14 @@ func (w *walker) walkDirs(path string) (last string, kind lastKind, trailing boo
 		}
 		name, hash, end := vfs.ScanName(path, i)
 		i = end
-		if err := w.mayLookup(); err != nil {
-			return "", 0, false, err
+		dir := w.cur.Dentry
+		if !dir.IsDir() {
+			return "", 0, false, vfs.ENOTDIR
+		}
+		if !w.searchAll {
+			if err := mayExec(dir, w.cred); err != nil {
+				return "", 0, false, err
+			}
 		}
 		j := i
 		for j < n && path[j] == '/' {
@@ -72,13 +104,22 @@ func (w *walker) walkDirs(path string) (last string, kind lastKind, trailing boo
 		}
 		if j == n {
 			kind := lastNorm
-			switch name {
-			case ".":
+			if isDots(name) {
 				kind = lastDot
-			case "..":
-				kind = lastDotDot
+				if len(name) == 2 {
+					kind = lastDotDot
+				}
 			}
+			w.lastHash = hash
 			return name, kind, i < n, nil
+		}
+		i = j
+		// The common case inline: a cached directory with no mount on it.
+		if !isDots(name) && len(name) <= vfs.NameMax {
+			if d := dir.CachedHashed(name, hash); d != nil && d.Mounts() == 0 && d.IsDir() {
+				w.cur.Dentry = d
+				continue
+			}
 		}
 		if err := w.stepHashed(name, hash, true); err != nil {
 			return "", 0, false, err
@@ -86,63 +127,47 @@ func (w *walker) walkDirs(path string) (last string, kind lastKind, trailing boo
 		if !w.cur.Dentry.IsDir() {
 			return "", 0, false, vfs.ENOTDIR
 		}
-		i = j
 	}
 }
 
-// mayLookup checks search permission on w.cur, which must be a directory.
-func (w *walker) mayLookup() error {
-	if !w.cur.Dentry.IsDir() {
-		return vfs.ENOTDIR
-	}
-	if w.cred.Caps.Has(vfs.CAP_DAC_OVERRIDE) {
-		// generic_permission grants search of any directory.
-		return nil
-	}
-	a, err := w.cur.Dentry.Inode().Getattr()
+// isDots reports whether a path component is "." or "..".
+func isDots(name string) bool {
+	return name[0] == '.' && (len(name) == 1 || len(name) == 2 && name[1] == '.')
+}
+
+// mayExec checks search permission on the directory dir.
+func mayExec(dir *vfs.Dentry, cred *vfs.Cred) error {
+	a, err := dir.Inode().Getattr()
 	if err != nil {
 		return err
 	}
-	return vfs.Permission(&a, w.cred, vfs.MayExec)
+	return vfs.Permission(&a, cred, vfs.MayExec)
 }
 
-// step moves w.cur through the component name (which may be "." or
-// ".."), crossing mounts and, with follow, symbolic links.
-func (w *walker) step(name string, follow bool) error {
-	switch name {
-	case ".":
-		return nil
-	case "..":
-		return w.dotdot()
-	}
-	d, err := w.lookup(name)
-	if err != nil {
-		return err
-	}
-	next := w.k.crossDown(Location{w.cur.Mount, d})
-	if follow && isSymlink(next.Dentry) {
-		return w.followLink(next)
-	}
-	w.cur = next
-	return nil
-}
-
-// stepHashed is step for a name whose hash vfs.ScanName computed.
+// stepHashed moves w.cur through the component name (which may be "." or
+// ".."), whose hash vfs.ScanName computed, crossing mounts and, with
+// follow, symbolic links.
 func (w *walker) stepHashed(name string, hash uint64, follow bool) error {
-	switch name {
-	case ".":
-		return nil
-	case "..":
+	if isDots(name) {
+		if len(name) == 1 {
+			return nil
+		}
 		return w.dotdot()
 	}
 	if len(name) > vfs.NameMax {
 		return vfs.ENAMETOOLONG
 	}
-	d, err := w.cur.Dentry.LookupHashed(name, hash)
-	if err != nil {
-		return err
+	d := w.cur.Dentry.CachedHashed(name, hash)
+	if d == nil {
+		var err error
+		if d, err = w.cur.Dentry.LookupHashed(name, hash); err != nil {
+			return err
+		}
 	}
-	next := w.k.crossDown(Location{w.cur.Mount, d})
+	next := Location{w.cur.Mount, d}
+	if d.Mounts() != 0 {
+		next = w.crossMounts(next)
+	}
 	if follow && isSymlink(next.Dentry) {
 		return w.followLink(next)
 	}
@@ -156,6 +181,30 @@ func (w *walker) lookup(name string) (*vfs.Dentry, error) {
 		return nil, vfs.ENAMETOOLONG
 	}
 	return w.cur.Dentry.Lookup(name)
+}
+
+// crossDown moves l onto the root of the topmost mount stacked on it.
+func (w *walker) crossDown(l Location) Location {
+	if l.Dentry.Mounts() == 0 {
+		return l
+	}
+	return w.crossMounts(l)
+}
+
+// crossMounts is crossDown past the mount-count check. A lock-free walk
+// rechecks Kernel.seq every so often, so that a cycle a torn tree may
+// show cannot hold it.
+func (w *walker) crossMounts(l Location) Location {
+	for n := 1; ; n++ {
+		c := w.k.lookupChild(l.Mount, l.Dentry)
+		if c == nil {
+			return l
+		}
+		l = Location{c, c.root}
+		if n%256 == 0 && w.raced() {
+			return l
+		}
+	}
 }
 
 func isSymlink(d *vfs.Dentry) bool { return d.Type() == vfs.ModeSymlink }
@@ -184,8 +233,9 @@ func (w *walker) followLink(link Location) error {
 	return w.stepLast(last, kind, true, trailing)
 }
 
-// stepLast resolves the last component found by walkDirs, following a
-// final symbolic link when follow is set or slashes trail it.
+// stepLast resolves the last component found by the latest walkDirs
+// (whose hash is w.lastHash), following a final symbolic link when follow
+// is set or slashes trail it.
 func (w *walker) stepLast(last string, kind lastKind, follow, trailing bool) error {
 	switch kind {
 	case lastRoot, lastDot:
@@ -193,7 +243,7 @@ func (w *walker) stepLast(last string, kind lastKind, follow, trailing bool) err
 	case lastDotDot:
 		return w.dotdot()
 	}
-	if err := w.step(last, follow || trailing); err != nil {
+	if err := w.stepHashed(last, w.lastHash, follow || trailing); err != nil {
 		return err
 	}
 	if trailing && !w.cur.Dentry.IsDir() {
@@ -214,7 +264,7 @@ func (w *walker) dotdot() error {
 			if up, ok := w.chooseMountpoint(cur.Mount); ok {
 				cur = up
 			} else {
-				w.cur = w.k.crossDown(cur)
+				w.cur = w.crossDown(cur)
 				return nil
 			}
 		}
@@ -225,16 +275,26 @@ func (w *walker) dotdot() error {
 		}
 		cur = Location{m, parent}
 	}
-	w.cur = w.k.crossDown(cur)
+	w.cur = w.crossDown(cur)
 	return nil
 }
 
 // chooseMountpoint climbs from the root of m to the first mountpoint that
 // is not itself the root of its mount.
+//
+// A lock-free walker may find a torn link (a parent without a
+// mountpoint): it then stays put, and its caller's validation fails.
 func (w *walker) chooseMountpoint(m *Mountpoint) (Location, bool) {
-	for m.parent != nil {
-		mp := m.mountpoint
-		m = m.parent
+	for n := 1; ; n++ {
+		p := m.parent.Load()
+		if p == nil {
+			break
+		}
+		mp := m.mountpoint.Load()
+		if mp == nil || n%256 == 0 && w.raced() {
+			break
+		}
+		m = p
 		if w.root.Mount == m && w.root.Dentry == mp {
 			break
 		}
@@ -252,12 +312,12 @@ func (w *walker) resolve(path string, follow bool) (Location, error) {
 		return Location{}, err
 	}
 	last, kind, trailing, err := w.walkDirs(path)
-	if err != nil {
-		w.touch(err)
-		return Location{}, err
+	if err == nil {
+		err = w.stepLast(last, kind, follow, trailing)
 	}
-	err = w.stepLast(last, kind, follow, trailing)
-	w.touch(err)
+	if !w.rcu {
+		w.touch(err)
+	}
 	if err != nil {
 		return Location{}, err
 	}

@@ -81,14 +81,14 @@ func (k *Kernel) Boot() (*FsContext, error) {
 		return nil, err
 	}
 	ns := &Namespace{k: k}
-	k.mu.Lock()
+	k.lockMounts()
 	sb := k.superblockOf(renamedFS{rootfs, "rootfs"}, 0)
 	m := k.newMount(sb, sb.Root(), "rootfs", 0)
 	m.ns = ns
 	ns.root = m
 	ns.add(m)
 	ns.users = 1
-	k.mu.Unlock()
+	k.unlockMounts()
 
 	c := newFsContext(k, fsState{ns: ns, umask: 0o022, cred: cred,
 		root: Location{m, m.root}.hold(), cwd: Location{m, m.root}.hold()})
@@ -116,8 +116,8 @@ func (c *FsContext) Unshare() error {
 		return vfs.EPERM
 	}
 	k := c.k
-	k.mu.Lock()
-	defer k.mu.Unlock()
+	k.lockMounts()
+	defer k.unlockMounts()
 	old := c.Namespace()
 	copies := map[*Mountpoint]*Mountpoint{}
 	root := k.copyTreeFlags(old.root, old.root.root, 0, true, func(orig, copy *Mountpoint) {
@@ -127,7 +127,7 @@ func (c *FsContext) Unshare() error {
 	for _, m := range preorder(root) {
 		m.ns = ns
 		ns.mounts = append(ns.mounts, m)
-		if m.parent != nil {
+		if m.parent.Load() != nil {
 			k.hashMount(m)
 		}
 	}

@@ -47,16 +47,13 @@ func accMode(flags int) int {
 // openLookup resolves path for Open, creating the file for O_CREAT, and
 // returns it held. created reports that O_CREAT made it.
 func (c *FsContext) openLookup(path string, flags int, mode uint32) (l Location, created bool, err error) {
+	if flags&vfs.O_CREAT == 0 {
+		l, err = c.lookup(path, flags&vfs.O_NOFOLLOW == 0, true)
+		return l, false, err
+	}
 	c.k.mu.RLock()
 	defer c.k.mu.RUnlock()
 	w := c.walker()
-	if flags&vfs.O_CREAT == 0 {
-		l, err = w.resolve(path, flags&vfs.O_NOFOLLOW == 0)
-		if err != nil {
-			return Location{}, false, err
-		}
-		return l.hold(), false, nil
-	}
 	if err := checkPathname(path); err != nil {
 		return Location{}, false, err
 	}
@@ -86,7 +83,7 @@ func (c *FsContext) openLookup(path string, flags int, mode uint32) (l Location,
 		if flags&vfs.O_EXCL != 0 {
 			return Location{}, false, vfs.EEXIST
 		}
-		next := c.k.crossDown(Location{dir.Mount, d})
+		next := w.crossDown(Location{dir.Mount, d})
 		if !isSymlink(next.Dentry) || flags&vfs.O_NOFOLLOW != 0 {
 			return next.hold(), false, nil
 		}

@@ -5,9 +5,9 @@ import "github.com/mountkit/mountkit/vfs"
 // isPathReachable reports whether (m, d) lies at or under root, climbing
 // from m through parent mounts (Linux's is_path_reachable).
 func isPathReachable(m *Mountpoint, d *vfs.Dentry, root Location) bool {
-	for m != root.Mount && m.parent != nil {
-		d = m.mountpoint
-		m = m.parent
+	for m != root.Mount && m.parent.Load() != nil {
+		d = m.mountpoint.Load()
+		m = m.parent.Load()
 	}
 	return m == root.Mount && d.IsAncestor(root.Dentry)
 }
@@ -35,8 +35,8 @@ func (c *FsContext) PivotRootRaw(newRoot, putOld *string) error {
 		return vfs.EFAULT
 	}
 	k := c.k
-	k.mu.Lock()
-	defer k.mu.Unlock()
+	k.lockMounts()
+	defer k.unlockMounts()
 	nw, err := c.resolveWith(*newRoot, true)
 	if err == nil && !nw.Dentry.IsDir() {
 		err = vfs.ENOTDIR
@@ -57,8 +57,8 @@ func (c *FsContext) PivotRootRaw(newRoot, putOld *string) error {
 	}
 	root := c.Root()
 	newMnt, rootMnt, oldMnt := nw.Mount, root.Mount, old.Mount
-	if oldMnt.shared() || newMnt.parent != nil && newMnt.parent.shared() ||
-		rootMnt.parent != nil && rootMnt.parent.shared() {
+	if oldMnt.shared() || newMnt.parent.Load() != nil && newMnt.parent.Load().shared() ||
+		rootMnt.parent.Load() != nil && rootMnt.parent.Load().shared() {
 		return vfs.EINVAL
 	}
 	ns := c.Namespace()
@@ -71,10 +71,10 @@ func (c *FsContext) PivotRootRaw(newRoot, putOld *string) error {
 	if newMnt == rootMnt || oldMnt == rootMnt {
 		return vfs.EBUSY
 	}
-	if !root.IsMountRoot() || rootMnt.parent == nil {
+	if !root.IsMountRoot() || rootMnt.parent.Load() == nil {
 		return vfs.EINVAL
 	}
-	if !nw.IsMountRoot() || newMnt.parent == nil {
+	if !nw.IsMountRoot() || newMnt.parent.Load() == nil {
 		return vfs.EINVAL
 	}
 	if !isPathReachable(oldMnt, old.Dentry, nw) {
@@ -86,7 +86,7 @@ func (c *FsContext) PivotRootRaw(newRoot, putOld *string) error {
 
 	k.unhashMount(newMnt)
 	k.unlinkChild(newMnt)
-	rootParent, rootMp := rootMnt.parent, rootMnt.mountpoint
+	rootParent, rootMp := rootMnt.parent.Load(), rootMnt.mountpoint.Load()
 	k.unhashMount(rootMnt)
 	k.unlinkChild(rootMnt)
 	k.link(rootMnt, oldMnt, old.Dentry)

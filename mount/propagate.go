@@ -50,8 +50,8 @@ func (c *FsContext) changeType(tgt Location, flags uint64) error {
 		return vfs.EINVAL
 	}
 	k := c.k
-	k.mu.Lock()
-	defer k.mu.Unlock()
+	k.lockMounts()
+	defer k.unlockMounts()
 	m := tgt.Mount
 	if m.ns != c.Namespace() {
 		return vfs.EINVAL
@@ -93,7 +93,7 @@ func (k *Kernel) copyTreeFlags(old *Mountpoint, root *vfs.Dentry, flags propagat
 	var walk func(src, dst *Mountpoint)
 	walk = func(src, dst *Mountpoint) {
 		for _, c := range src.children {
-			if src == old && !c.mountpoint.IsAncestor(root) {
+			if src == old && !c.mountpoint.Load().IsAncestor(root) {
 				continue
 			}
 			if c.unbindable() && !copyUnbindable {
@@ -103,8 +103,7 @@ func (k *Kernel) copyTreeFlags(old *Mountpoint, root *vfs.Dentry, flags propagat
 			if onCopy != nil {
 				onCopy(c, cc)
 			}
-			cc.parent = dst
-			cc.mountpoint = c.mountpoint
+			cc.setMountpoint(dst, c.mountpoint.Load())
 			dst.children = append(dst.children, cc)
 			walk(c, cc)
 		}
@@ -143,7 +142,7 @@ func findMaster(m, lastCopy, original *Mountpoint) *Mountpoint {
 		m = p.Value
 	}
 	for !propagation.Peers(&lastCopy.prop, &original.prop) {
-		parent := lastCopy.parent
+		parent := lastCopy.parent.Load()
 		if parent.prop.Master() == p {
 			if !propagation.Peers(&parent.prop, &m.prop) {
 				lastCopy = lastCopy.prop.Master().Value
@@ -190,8 +189,7 @@ func (k *Kernel) propagateMount(dest *Mountpoint, d *vfs.Dentry, source *Mountpo
 					copy = findMaster(n.Value, copy, source)
 				}
 				this := k.copyTreeFlags(copy, copy.root, typ, false, nil)
-				this.parent = n.Value
-				this.mountpoint = d
+				this.setMountpoint(n.Value, d)
 				if mm := n.Master(); mm != nil {
 					mm.Mark()
 				}
@@ -208,7 +206,7 @@ func (k *Kernel) propagateMount(dest *Mountpoint, d *vfs.Dentry, source *Mountpo
 		}
 	}
 	for _, c := range copies {
-		if mm := c.parent.prop.Master(); mm != nil {
+		if mm := c.parent.Load().prop.Master(); mm != nil {
 			mm.Unmark()
 		}
 	}
@@ -248,7 +246,7 @@ func (k *Kernel) attachRecursive(source *Mountpoint, dest Location, moving bool)
 		copies, err = k.propagateMount(dest.Mount, dest.Dentry, source, pending)
 		if err != nil {
 			for _, c := range copies {
-				c.parent, c.mountpoint = nil, nil
+				c.setMountpoint(nil, nil)
 				k.destroyCopy(c)
 			}
 			for _, p := range tree {
@@ -269,8 +267,8 @@ func (k *Kernel) attachRecursive(source *Mountpoint, dest Location, moving bool)
 	}
 	for i := len(copies) - 1; i >= 0; i-- {
 		child := copies[i]
-		parent, mp := child.parent, child.mountpoint
-		q := k.hash[hashKey{parent, mp}]
+		parent, mp := child.parent.Load(), child.mountpoint.Load()
+		q := k.hash.lookup(hashKey{parent, mp})
 		if q != nil {
 			k.unhashMount(q)
 			k.unlinkChild(q)
@@ -335,7 +333,7 @@ func topmostOvermount(m *Mountpoint) *Mountpoint {
 	for {
 		var next *Mountpoint
 		for _, c := range m.children {
-			if c.mountpoint == m.root {
+			if c.mountpoint.Load() == m.root {
 				next = c
 				break
 			}

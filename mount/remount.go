@@ -24,8 +24,8 @@ func remountFlags(m *Mountpoint, flags uint64) uint32 {
 // superblock read-only while files are open for writing on it is EBUSY.
 func (c *FsContext) remount(tgt Location, flags uint64, data string) error {
 	k := c.k
-	k.mu.Lock()
-	defer k.mu.Unlock()
+	k.lockMounts()
+	defer k.unlockMounts()
 	// The path as resolved: a walk ending in "/" or "." does not climb
 	// onto mounts stacked there.
 	l := tgt

@@ -33,20 +33,20 @@ func checkTree(t require.TestingT, k *Kernel, ns *Namespace, onDentry map[*vfs.D
 	for _, m := range ns.mounts {
 		ensure(t, ns == m.ns, "mount %d is in its namespace", m.id)
 		seen := map[*Mountpoint]bool{}
-		for x := m; x != ns.root; x = x.parent {
-			ensure(t, x.parent != nil, "mount %d is not connected to the root", m.id)
+		for x := m; x != ns.root; x = x.parent.Load() {
+			ensure(t, x.parent.Load() != nil, "mount %d is not connected to the root", m.id)
 			ensure(t, !(seen[x]), "cycle at mount %d", x.id)
 			seen[x] = true
 		}
-		if m.parent != nil {
-			h := k.hash[hashKey{m.parent, m.mountpoint}]
+		if m.parent.Load() != nil {
+			h := k.hash.lookup(hashKey{m.parent.Load(), m.mountpoint.Load()})
 			ensure(t, h == m, "mount %d is hashed at its place (found %v)", m.id, idOf(h))
-			ensure(t, slices.Contains(m.parent.children, m), "mount %d is its parent's child", m.id)
-			ensure(t, slices.Contains(k.mountsOn[m.mountpoint], m), "mount %d is on its dentry", m.id)
-			onDentry[m.mountpoint]++
+			ensure(t, slices.Contains(m.parent.Load().children, m), "mount %d is its parent's child", m.id)
+			ensure(t, slices.Contains(k.mountsOn[m.mountpoint.Load()], m), "mount %d is on its dentry", m.id)
+			onDentry[m.mountpoint.Load()]++
 		}
 		for _, c := range m.children {
-			ensure(t, m == c.parent, "child %d of %d", c.id, m.id)
+			ensure(t, m == c.parent.Load(), "child %d of %d", c.id, m.id)
 		}
 	}
 }
@@ -211,7 +211,7 @@ func TestMountTreeStateMachine(t *testing.T) {
 		require.Empty(rt, k.mountIDs.used, "leaked mount IDs")
 		require.Empty(rt, k.sbs, "leaked superblocks")
 		require.Zero(rt, k.groups.InUse(), "leaked peer groups")
-		require.Empty(rt, k.hash, "leaked hash entries")
+		require.Zero(rt, k.hash.count, "leaked hash entries")
 		k.mu.RUnlock()
 	})
 }

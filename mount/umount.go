@@ -18,8 +18,8 @@ func (c *FsContext) Umount2(target string, flags int) error {
 		return vfs.EINVAL
 	}
 	k := c.k
-	k.mu.Lock()
-	defer k.mu.Unlock()
+	k.lockMounts()
+	defer k.unlockMounts()
 	w := c.walker()
 	w.umount = true
 	l, err := w.resolve(target, flags&UMOUNT_NOFOLLOW == 0)
@@ -39,7 +39,9 @@ func (c *FsContext) Umount2(target string, flags int) error {
 		if m == root.Mount || flags&(MNT_FORCE|MNT_DETACH) != 0 {
 			return vfs.EINVAL
 		}
-		if k.propagateBusy(m) {
+		// Only the mount itself counts here; copies that would go with
+		// it are checked by the unmount proper.
+		if len(m.children) > 0 || m.users.Load() > 0 {
 			return vfs.EBUSY
 		}
 		if !m.expiry.Swap(true) {
@@ -49,7 +51,7 @@ func (c *FsContext) Umount2(target string, flags int) error {
 	if m == root.Mount && flags&MNT_DETACH == 0 {
 		return c.remountRootReadOnly(m)
 	}
-	if m.parent == nil {
+	if m.parent.Load() == nil {
 		return vfs.EINVAL
 	}
 	if flags&MNT_DETACH != 0 {

@@ -7,7 +7,7 @@ import (
 
 // overmount returns the mount on m's root, if any.
 func (k *Kernel) overmount(m *Mountpoint) *Mountpoint {
-	return k.hash[hashKey{m, m.root}]
+	return k.hash.lookup(hashKey{m, m.root})
 }
 
 // propagateBusy reports whether unmounting m would fail with EBUSY
@@ -19,13 +19,13 @@ func (k *Kernel) propagateBusy(m *Mountpoint) bool {
 	if len(m.children) > 0 || m.users.Load() > 0 {
 		return true
 	}
-	parent := m.parent
+	parent := m.parent.Load()
 	if parent == nil {
 		return false
 	}
 	origin := &parent.prop
 	for n := propagation.Next(origin, origin, isNew); n != nil; n = propagation.Next(n, origin, isNew) {
-		child := k.hash[hashKey{n.Value, m.mountpoint}]
+		child := k.hash.lookup(hashKey{n.Value, m.mountpoint.Load()})
 		if child == nil {
 			continue
 		}
@@ -64,10 +64,9 @@ func (k *Kernel) umountTree(m *Mountpoint, propagate bool) {
 		k.unlinkChild(r.m)
 	}
 	for _, p := range set {
-		if p.parent != nil {
+		if p.parent.Load() != nil {
 			k.unhashMount(p)
-			p.parent = nil
-			p.mountpoint = nil
+			p.setMountpoint(nil, nil)
 		}
 		if p.ns != nil {
 			p.ns.remove(p)
@@ -90,7 +89,7 @@ func (k *Kernel) umountTree(m *Mountpoint, propagate bool) {
 // hideChild takes m out of its parent's children list, leaving its other
 // links (Linux's list_del_init of mnt_child). k.mu is held.
 func (k *Kernel) hideChild(m *Mountpoint) {
-	p := m.parent
+	p := m.parent.Load()
 	if p == nil {
 		return
 	}
@@ -123,13 +122,13 @@ func (k *Kernel) propagateUmount(set []*Mountpoint) ([]*Mountpoint, []reparentin
 			continue
 		}
 		m.candidate = true
-		p := m.parent
+		p := m.parent.Load()
 		if p == nil {
 			continue
 		}
 		origin := &p.prop
 		for q := propagation.Next(origin, origin, isNew); q != nil; {
-			child := k.hash[hashKey{q.Value, m.mountpoint}]
+			child := k.hash.lookup(hashKey{q.Value, m.mountpoint.Load()})
 			if child != nil {
 				if child.candidate {
 					q = propagation.SkipSubtree(q, origin)
@@ -197,11 +196,11 @@ func (k *Kernel) propagateUmount(set []*Mountpoint) ([]*Mountpoint, []reparentin
 			continue
 		}
 		p := m
-		for ; p.candidate; p = p.parent {
+		for ; p.candidate; p = p.parent.Load() {
 			drop(p)
 		}
 		cutoff := p
-		for x := m; x != cutoff; x = x.parent {
+		for x := m; x != cutoff; x = x.parent.Load() {
 			umountOne(x)
 		}
 	}
@@ -214,8 +213,8 @@ func (k *Kernel) propagateUmount(set []*Mountpoint) ([]*Mountpoint, []reparentin
 		p := over
 		var mp *vfs.Dentry
 		for {
-			mp = p.mountpoint
-			p = p.parent
+			mp = p.mountpoint.Load()
+			p = p.parent.Load()
 			if !p.umounting {
 				break
 			}
@@ -230,7 +229,7 @@ func (k *Kernel) propagateUmount(set []*Mountpoint) ([]*Mountpoint, []reparentin
 // a parent stays unless the mount below it is its overmount. k.mu is
 // held.
 func (k *Kernel) trimAncestors(m *Mountpoint) {
-	for p := m.parent; p != nil && p.candidate; m, p = p, p.parent {
+	for p := m.parent.Load(); p != nil && p.candidate; m, p = p, p.parent.Load() {
 		if m.trimmed {
 			return
 		}

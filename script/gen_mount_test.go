@@ -3,7 +3,6 @@ package script
 import (
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 
 	"pgregory.net/rapid"
@@ -83,30 +82,30 @@ import (
 // open (each one is recorded in testdata/found; remove the steering with
 // the fix):
 //
-//   - found/remount_root_overmount: a remount of "/" or "." climbs onto a
-//     mount stacked on the root in the library, not on Linux; remount
-//     steps name "/a" instead of any path that may be the root.
-//   - found/move_detached_root: MS_MOVE of a detached root onto a path in
-//     it is EINVAL in the library, ENOENT on Linux; no move step is
-//     rendered after an umount2 with MNT_DETACH of a path that may be the
-//     root.
-//   - found/expire_busy_copy: MNT_EXPIRE of a mount whose propagated copy
-//     is busy is EBUSY in the library, EAGAIN on Linux (the mark is set);
-//     umount2 steps leave MNT_EXPIRE out once a step may have made a
-//     mount shared.
+//   - found/rmdir_mountpoint_other_ns: rmdir, unlink or rename over a
+//     mountpoint of another namespace leaves the mounts on it in that
+//     namespace in the library (Linux detaches them); no rmdir, unlink or
+//     rename is rendered after an unshare.
+//   - found/remount_ro_writer_bad_option: a read-only superblock remount
+//     with a bad option and a writer is EBUSY in the library, EINVAL on
+//     Linux; remount steps with MS_RDONLY (and no MS_BIND) take no bad
+//     option.
+//   - found/slave_copy_order: after an rbind into a shared tree with
+//     slaves, a later mount event reaches the slaves in another order in
+//     the library (Linux puts slaves cloned by propagation at the head of
+//     the slave list); binds render without MS_REC once a propagation
+//     step may have made a slave (a guess at the trigger: the one case
+//     found needs the rbind).
 
-// steerRemount is the steering for found/remount_root_overmount.
-func steerRemount(path string) string {
-	if mayBeRoot(path) {
-		return "/a"
+// steerUnshared is the steering for found/rmdir_mountpoint_other_ns: the
+// step s renders nothing once a process may have unshared.
+func steerUnshared(s *step) {
+	render := s.render
+	s.render = func(r *renderer) {
+		if !r.unshared {
+			render(r)
+		}
 	}
-	return path
-}
-
-// mayBeRoot reports whether path may name a process's root directory
-// (made of "/" and "." only, or through "..", or empty).
-func mayBeRoot(path string) bool {
-	return strings.Trim(path, "/.") == "" || strings.Contains(path, "..")
 }
 
 // maxRbinds bounds the recursive binds of one script.
@@ -117,7 +116,7 @@ var mountKinds = kindTable{
 	{"tmpfs", 6}, {"bind", 9}, {"move", 4}, {"remount", 4}, {"prop", 8},
 	{"umount", 8}, {"pivot", 2}, {"unshare", 2},
 	{"fork", 2}, {"as", 4}, {"kill", 1}, {"chroot", 1},
-	{"mdir", 4}, {"mwrite", 1}, {"mchdir", 2},
+	{"mdir", 4}, {"mwrite", 1}, {"mchdir", 2}, {"mopen", 2},
 	{"ls", 3}, {"stat", 1}, {"cat", 1}, {"write", 1}, {"mkdir", 1}, {"rmdir", 1},
 	{"unlink", 1}, {"rename", 1}, {"symlink", 1}, {"getcwd", 2}, {"chdir", 1},
 	{"open", 3}, {"close", 2}, {"fchdir", 1},
@@ -158,12 +157,12 @@ func (m mountPath) render(r *renderer) string {
 
 // drawMountPath draws a path for a mount step: mostly one of mountDirs
 // (or mountFiles), sometimes with a trailing slash, sometimes a path of
-// gen_test.go (the pool, or random). With recent, a third of the paths
+// gen_test.go (the pool, or random). With recent, half of the paths
 // are the targets of recent mount steps (so that umount2, remounts,
 // propagation changes and moves find mount roots).
 func drawMountPath(t *rapid.T, label string, files, recent bool) mountPath {
 	var m mountPath
-	if recent && uniform(t, 3, label+"-recent") == 2 {
+	if recent && uniform(t, 2, label+"-recent") == 1 {
 		m.recent = 1 + uniform(t, 4, label+"-back")
 	}
 	set := mountDirs
@@ -262,7 +261,9 @@ func drawMountStep(t *rapid.T, kind string) (s step, ok bool) {
 				from = ""
 			}
 			flags := "MS_BIND"
-			if rec && r.rbinds < maxRbinds {
+			// (no MS_REC once a slave may exist: steering,
+			// found/slave_copy_order)
+			if rec && r.rbinds < maxRbinds && !r.slave {
 				r.rbinds++
 				flags += "|MS_REC"
 			}
@@ -273,9 +274,6 @@ func drawMountStep(t *rapid.T, kind string) (s step, ok bool) {
 		src, tgt := drawMountPath(t, "source", false, true), drawMountPath(t, "target", false, false)
 		s.render = func(r *renderer) {
 			from, to := src.render(r), tgt.render(r)
-			if r.rootDetached { // steering, found/move_detached_root
-				return
-			}
 			r.emit("mount %s %s - MS_MOVE", arg(from), arg(to))
 			r.addMounted(to)
 		}
@@ -285,13 +283,16 @@ func drawMountStep(t *rapid.T, kind string) (s step, ok bool) {
 		flags := drawFlags(t, perMountFlags, 4) + drawFlags(t, sbFlags, 12)
 		data := pick(t, remountDat, "data")
 		src := pick(t, []string{"-", "-", "none"}, "source")
+		if !bind && strings.Contains(flags, "MS_RDONLY") && data == " bogus" {
+			data = "" // steering, found/remount_ro_writer_bad_option
+		}
 		s.desc = fmt.Sprintf("remount bind=%v%s%s", bind, flags, data)
 		s.render = func(r *renderer) {
 			f := "MS_REMOUNT"
 			if bind {
 				f += "|MS_BIND"
 			}
-			r.emit("mount %s %s - %s%s%s", src, arg(steerRemount(p.render(r))), f, flags, data)
+			r.emit("mount %s %s - %s%s%s", src, arg(p.render(r)), f, flags, data)
 		}
 	case "prop":
 		p := drawMountPath(t, "target", false, true)
@@ -310,11 +311,8 @@ func drawMountStep(t *rapid.T, kind string) (s step, ok bool) {
 		s.desc = "prop " + flags
 		s.render = func(r *renderer) {
 			path := p.render(r)
-			if strings.Contains(flags, "MS_REMOUNT") { // steering, found/remount_root_overmount
-				path = steerRemount(path)
-			}
-			if strings.Contains(flags, "MS_SHARED") {
-				r.shared = true
+			if strings.Contains(flags, "MS_SLAVE") {
+				r.slave = true
 			}
 			r.emit("mount - %s - %s", arg(path), flags)
 		}
@@ -343,21 +341,12 @@ func drawMountStep(t *rapid.T, kind string) (s step, ok bool) {
 			if (path == "/" || path == ".") && !root {
 				path = "/a"
 			}
-			names, bits, twice := names, bits, twice
-			if r.shared && bits&4 != 0 { // steering, found/expire_busy_copy
-				names = slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == "MNT_EXPIRE" })
-				bits &^= 4
-				twice = false
-			}
 			flags := strings.Join(names, "|")
 			switch {
 			case bad != 0:
 				flags = fmt.Sprintf("%#x", bits|bad)
 			case flags == "":
 				flags = "0"
-			}
-			if bits&2 != 0 && mayBeRoot(path) {
-				r.rootDetached = true
 			}
 			path = arg(path)
 			r.emit("umount2 %s %s", path, flags)
@@ -381,7 +370,6 @@ func drawMountStep(t *rapid.T, kind string) (s step, ok bool) {
 				r.emit("chdir %s", arg(n))
 				r.emit("pivot_root . .")
 				if detach {
-					r.rootDetached = true
 					r.emit("umount2 . MNT_DETACH")
 				}
 			case 5:
@@ -409,6 +397,7 @@ func drawMountStep(t *rapid.T, kind string) (s step, ok bool) {
 				r.closeFds()
 			}
 			r.emit("unshare")
+			r.unshared = true
 		}
 	case "mdir":
 		p := drawMountPath(t, "path", false, false)
@@ -421,6 +410,23 @@ func drawMountStep(t *rapid.T, kind string) (s step, ok bool) {
 		p := drawMountPath(t, "path", true, false)
 		data := pick(t, datas, "data")
 		s.render = func(r *renderer) { r.emit("write %s %s", arg(p.render(r)), arg(data)) }
+	case "mopen":
+		// A descriptor on a mount-step path: busy mounts (EBUSY), writers
+		// that keep a remount from going read-only.
+		fd := pick(t, fdNames, "fd")
+		files := rapid.Bool().Draw(t, "files")
+		p := drawMountPath(t, "path", files, true)
+		flags := pick(t, []string{"O_RDONLY|O_DIRECTORY", "O_PATH", "O_RDONLY"}, "flags")
+		if files {
+			flags = pick(t, []string{"O_WRONLY|O_CREAT", "O_RDWR", "O_RDONLY", "O_PATH"}, "flags")
+		}
+		s.desc = "open " + flags
+		s.render = func(r *renderer) {
+			r.emit("open %s %s %s", fd, arg(p.render(r)), flags)
+			if r.cur != "" {
+				r.fds[r.cur] = append(r.fds[r.cur], fd)
+			}
+		}
 	case "mchdir":
 		p := drawMountPath(t, "path", false, true)
 		s.render = func(r *renderer) { r.emit("chdir %s", arg(p.render(r))) }
@@ -459,7 +465,6 @@ var mountPreludeGen = rapid.Custom(func(t *rapid.T) step {
 	}
 	return step{desc: strings.Join(lines, "; "), render: func(r *renderer) {
 		r.lines = append(r.lines, lines...)
-		r.shared = len(lines) > 0 && strings.Contains(lines[len(lines)-1], "MS_SHARED")
 		for _, d := range made {
 			r.remember(d)
 		}

@@ -283,6 +283,14 @@ func (d *Dentry) LookupHashed(name string, hash uint64) (*Dentry, error) {
 	return c, err
 }
 
+// CachedHashed returns the cached child called name, whose hash ScanName
+// computed, or nil when it is not cached (d need not be a directory). It
+// takes no lock and never asks the backend: the fast path of a walk,
+// which falls back to LookupHashed.
+func (d *Dentry) CachedHashed(name string, hash uint64) *Dentry {
+	return d.children.Load().lookupHashed(name, hash)
+}
+
 // Cached returns the cached child called name without asking the backend.
 func (d *Dentry) Cached(name string) *Dentry {
 	return d.children.Load().lookup(name)

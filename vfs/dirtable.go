@@ -3,7 +3,6 @@ package vfs
 import (
 	"math/bits"
 	"math/rand/v2"
-	"strings"
 	"sync/atomic"
 )
 
@@ -56,13 +55,39 @@ func hashName(name string) uint64 {
 // ScanName returns the path component that starts at path[i] and runs to
 // the next '/' or the end, its hash as the dentry cache computes it, and
 // the index just past it; a path walk hands the hash to LookupHashed.
+// It reads the component once, a word at a time where the path allows,
+// hashing as it scans (as Linux's hash_name): the value is hashName's.
 func ScanName(path string, i int) (name string, hash uint64, end int) {
-	end = len(path)
-	if j := strings.IndexByte(path[i:], '/'); j >= 0 {
-		end = i + j
+	const m1, m2 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db
+	const ones, highs, slashes = 0x0101010101010101, 0x8080808080808080, 0x2f2f2f2f2f2f2f2f
+	h := nameSeed
+	j := i
+	for j+8 <= len(path) {
+		s := path[j : j+8]
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		// The lowest byte of w that is '/' sets the lowest bit of z
+		// (bytes above it may set bits of z too).
+		x := w ^ slashes
+		if z := (x - ones) &^ x & highs; z != 0 {
+			nb := bits.TrailingZeros64(z) >> 3
+			j += nb
+			w &= 1<<(8*uint(nb)) - 1
+			return path[i:j], mix(h^w, m1^uint64(j-i)), j
+		}
+		h = mix(h^w, m2)
+		j += 8
 	}
-	name = path[i:end]
-	return name, hashName(name), end
+	var w uint64
+	for k := uint(0); j < len(path); k += 8 {
+		c := path[j]
+		if c == '/' {
+			break
+		}
+		w |= uint64(c) << k
+		j++
+	}
+	return path[i:j], mix(h^w, m1^uint64(j-i)), j
 }
 
 func mix(a, b uint64) uint64 {

@@ -3,6 +3,7 @@ package vfs
 import (
 	"fmt"
 	"math/bits"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -280,6 +281,46 @@ func TestHashName(t *testing.T) {
 			require.InDelta(t, total/buckets, c, total/buckets/4, "seed %#x bucket %d", seed, b)
 		}
 	}
+}
+
+// TestScanName checks that the scanning hash of a path walk is hashName
+// of the component, for every length around the 8-byte word boundaries
+// and wherever the component sits in the path.
+func TestScanName(t *testing.T) {
+	base := "abcdefghijklmnopqrstuvwxyz0123456789"
+	for n := 1; n <= len(base); n++ {
+		for _, p := range []string{base[:n], "/" + base[:n], "x/" + base[:n] + "/y", "//" + base[:n] + "//"} {
+			i := strings.IndexByte(p, base[0])
+			name, h, end := ScanName(p, i)
+			require.Equal(t, base[:n], name, p)
+			require.Equal(t, hashName(name), h, p)
+			require.Equal(t, i+n, end, p)
+		}
+	}
+	// Random paths over bytes around '/' (0x2f) and with the high bit.
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte{'/', '/', 'a', 0x2e, 0x30, 0xaf, 0x00, 0xff, 0x2f ^ 0x80, 0x01}
+	for range 20000 {
+		p := make([]byte, r.IntN(40))
+		for k := range p {
+			p[k] = alphabet[r.IntN(len(alphabet))]
+		}
+		path := string(p)
+		for i := 0; i <= len(path); i++ {
+			want := len(path)
+			if k := strings.IndexByte(path[i:], '/'); k >= 0 {
+				want = i + k
+			}
+			name, h, end := ScanName(path, i)
+			if name != path[i:want] || end != want || h != hashName(name) {
+				t.Fatalf("ScanName(%q, %d) = %q, %d", path, i, name, end)
+			}
+		}
+	}
+	name, h, end := ScanName("a//", 1)
+	require.Equal(t, "", name)
+	require.Equal(t, hashName(""), h)
+	require.Equal(t, 1, end)
 }
 
 // TestDirTableConcurrent runs lock-free readers against a writer that
