@@ -161,6 +161,13 @@ func (fsys *FS) Statfs() (vfs.Statfs, error) {
 	return st, nil
 }
 
+// ParseReconfigure checks a remount's data without applying it
+// (vfs.ReconfigureParser).
+func (fsys *FS) ParseReconfigure(data string) error {
+	ctx := Options{machine: fsys.machine}
+	return ctx.parse(data)
+}
+
 // Reconfigure applies a remount's data as Linux's shmem_reconfigure: size,
 // nr_blocks, nr_inodes, huge, inode32/inode64, mpol and noswap change;
 // mode, uid and gid are parsed and ignored. It fails with EINVAL, changing

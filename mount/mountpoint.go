@@ -286,26 +286,34 @@ func (l Location) unhold() {
 	}
 }
 
-// freeDetached frees m, a detached mount, and its detached subtree once
-// no Location refers to any of them. k.mu is held.
+// freeDetached frees the detached tree m belongs to (its top is the
+// first mount up m's parent links without a parent: a lazily unmounted
+// tree is cut into single mounts, one detached by __detach_mounts stays
+// connected) once no Location refers to any mount of it. k.mu is held.
 func (k *Kernel) freeDetached(m *Mountpoint) {
-	if m.freed || m.ns != nil || m.users.Load() != 0 || m.parent.Load() != nil {
+	top := m
+	for p := top.parent.Load(); p != nil; p = top.parent.Load() {
+		top = p
+	}
+	if top.freed || top.ns != nil {
 		return
 	}
-	for _, c := range m.children {
-		if c.users.Load() != 0 {
+	tree := preorder(top)
+	for _, x := range tree {
+		if x.ns != nil || x.users.Load() != 0 {
 			return
 		}
 	}
-	m.freed = true
-	children := m.children
-	m.children = nil
-	for _, c := range children {
-		k.unhashMount(c)
-		c.setMountpoint(nil, nil)
-		k.freeDetached(c)
+	for i := len(tree) - 1; i >= 0; i-- {
+		x := tree[i]
+		if x.parent.Load() != nil {
+			k.unhashMount(x)
+			x.setMountpoint(nil, nil)
+		}
+		x.children = nil
+		x.freed = true
+		k.mountIDs.put(x.id)
+		x.root.Put()
+		k.putSuperblock(x.sb)
 	}
-	k.mountIDs.put(m.id)
-	m.root.Put()
-	k.putSuperblock(m.sb)
 }

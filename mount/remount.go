@@ -42,6 +42,11 @@ func (c *FsContext) remount(tgt Location, flags uint64, data string) error {
 		return nil
 	}
 	sb := m.sb
+	if p, ok := sb.Filesystem().(vfs.ReconfigureParser); ok {
+		if err := p.ParseReconfigure(data); err != nil {
+			return err
+		}
+	}
 	old := sb.Flags()
 	sbf := old&^sbChangeable | uint32(flags)&sbChangeable
 	if sbf&vfs.SB_RDONLY != 0 && old&vfs.SB_RDONLY == 0 && sb.busyForReadOnly() {

@@ -59,6 +59,8 @@ func (c *FsContext) mayDelete(dir, victim *vfs.Dentry, isDir bool, cred *vfs.Cre
 
 // Unlink is unlink(2).
 func (c *FsContext) Unlink(path string) error {
+	var victim *vfs.Dentry
+	defer func() { c.k.detachMountsOn(victim) }()
 	c.k.mu.RLock()
 	defer c.k.mu.RUnlock()
 	w := c.walker()
@@ -76,19 +78,22 @@ func (c *FsContext) Unlink(path string) error {
 		return vfs.ENAMETOOLONG
 	}
 	dir := op.dir.Dentry
-	return dir.Unlink(op.last, func(victim *vfs.Dentry) error {
+	return dir.Unlink(op.last, func(v *vfs.Dentry) error {
 		if op.trailing {
-			if victim.IsDir() {
+			if v.IsDir() {
 				return vfs.EISDIR
 			}
 			return vfs.ENOTDIR
 		}
-		return c.mayDelete(dir, victim, false, w.cred)
+		victim = v
+		return c.mayDelete(dir, v, false, w.cred)
 	})
 }
 
 // Rmdir is rmdir(2).
 func (c *FsContext) Rmdir(path string) error {
+	var victim *vfs.Dentry
+	defer func() { c.k.detachMountsOn(victim) }()
 	c.k.mu.RLock()
 	defer c.k.mu.RUnlock()
 	w := c.walker()
@@ -111,8 +116,9 @@ func (c *FsContext) Rmdir(path string) error {
 		return vfs.ENAMETOOLONG
 	}
 	dir := op.dir.Dentry
-	return dir.Rmdir(op.last, func(victim *vfs.Dentry) error {
-		return c.mayDelete(dir, victim, true, w.cred)
+	return dir.Rmdir(op.last, func(v *vfs.Dentry) error {
+		victim = v
+		return c.mayDelete(dir, v, true, w.cred)
 	})
 }
 
@@ -128,6 +134,8 @@ func (c *FsContext) Renameat2(oldpath, newpath string, flags uint32) error {
 		flags&vfs.RENAME_EXCHANGE != 0 && flags&(vfs.RENAME_NOREPLACE|vfs.RENAME_WHITEOUT) != 0 {
 		return vfs.EINVAL
 	}
+	var victim *vfs.Dentry
+	defer func() { c.k.detachMountsOn(victim) }()
 	c.k.mu.RLock()
 	defer c.k.mu.RUnlock()
 	w := c.walker()
@@ -203,6 +211,29 @@ func (c *FsContext) Renameat2(oldpath, newpath string, flags uint32) error {
 		if c.k.isLocalMountpoint(ns, d) {
 			return vfs.EBUSY
 		}
+		if d == dst && !exchange {
+			victim = d
+		}
 		return nil
 	})
+}
+
+// detachMountsOn unmounts, in every namespace, the mounts on d once d is
+// gone (Linux's __detach_mounts, after an unlink, rmdir or rename over a
+// dentry that is a mountpoint only in other namespaces): each mount leaves
+// its namespace with everything below it, which stays connected to it,
+// without propagation. It runs without the mount lock held by the caller.
+func (k *Kernel) detachMountsOn(d *vfs.Dentry) {
+	if d == nil || !d.Dead() || d.Mounts() == 0 {
+		return
+	}
+	k.lockMounts()
+	defer k.unlockMounts()
+	for {
+		on := k.mountsOn[d]
+		if len(on) == 0 {
+			return
+		}
+		k.umountConnected(on[0])
+	}
 }

@@ -239,3 +239,23 @@ func (k *Kernel) trimAncestors(m *Mountpoint) {
 		}
 	}
 }
+
+// umountConnected takes m and everything below it out of its namespace
+// without propagation, leaving the mounts below connected to m (Linux's
+// umount_tree with UMOUNT_CONNECTED, as __detach_mounts uses it). k.mu is
+// held.
+func (k *Kernel) umountConnected(m *Mountpoint) {
+	set := preorder(m)
+	if m.parent.Load() != nil {
+		k.unhashMount(m)
+		k.unlinkChild(m)
+	}
+	for _, p := range set {
+		if p.ns != nil {
+			p.ns.remove(p)
+			p.ns = nil
+		}
+		propagation.Change(&k.groups, &p.prop, propagation.Private, sameRoot)
+	}
+	k.freeDetached(m)
+}

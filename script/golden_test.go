@@ -95,6 +95,9 @@ func copyDir(t *testing.T, dir string) string {
 func TestGolden(t *testing.T) {
 	for _, g := range goldenScripts(t, false) {
 		t.Run(g.name, func(t *testing.T) {
+			if strings.HasPrefix(g.name, "known/") {
+				t.Skip("a known deviation from Linux, see testdata/known/README.md")
+			}
 			want, err := os.ReadFile(g.out)
 			require.NoError(t, err)
 			got := runGolden(t, g, newLibrarySystem(t))

@@ -25,6 +25,14 @@ type Reconfigurer interface {
 	Reconfigure(data string) error
 }
 
+// ReconfigureParser is implemented by a Reconfigurer that can check a
+// remount's data without applying it. Linux parses the data before it
+// checks whether the superblock may become read-only, so a malformed
+// option is EINVAL even where the remount would be EBUSY.
+type ReconfigureParser interface {
+	ParseReconfigure(data string) error
+}
+
 // Releaser is implemented by a Filesystem that wants to know when its last
 // mount is gone (Linux's kill_sb); it may flush and free its state.
 type Releaser interface {
