@@ -11,8 +11,6 @@ type pnode = propagation.Node[*Mountpoint]
 // yet (copies being made by the current event).
 func isNew(n *pnode) bool { return n.Value.ns == nil }
 
-func sameRoot(a, b *pnode) bool { return a.Value.root == b.Value.root }
-
 // preorder returns m and the mounts below it, parents before children,
 // each parent's children in attachment order (Linux's next_mnt order).
 func preorder(m *Mountpoint) []*Mountpoint {
@@ -66,7 +64,7 @@ func (c *FsContext) changeType(tgt Location, flags uint64) error {
 		}
 	}
 	for _, x := range list {
-		propagation.Change(&k.groups, &x.prop, t, sameRoot)
+		propagation.Change(&k.groups, &x.prop, t)
 	}
 	return nil
 }
@@ -285,7 +283,7 @@ func (k *Kernel) attachRecursive(source *Mountpoint, dest Location, moving bool)
 // of the propagation graph. k.mu is held.
 func (k *Kernel) destroyCopy(m *Mountpoint) {
 	for _, x := range preorder(m) {
-		propagation.Change(&k.groups, &x.prop, propagation.Private, sameRoot)
+		propagation.Change(&k.groups, &x.prop, propagation.Private)
 	}
 	k.freeTree(m)
 }

@@ -72,7 +72,7 @@ func (k *Kernel) umountTree(m *Mountpoint, propagate bool) {
 			p.ns.remove(p)
 			p.ns = nil
 		}
-		propagation.Change(&k.groups, &p.prop, propagation.Private, sameRoot)
+		propagation.Change(&k.groups, &p.prop, propagation.Private)
 	}
 	for _, r := range reparent {
 		k.link(r.m, r.parent, r.mp)
@@ -255,7 +255,7 @@ func (k *Kernel) umountConnected(m *Mountpoint) {
 			p.ns.remove(p)
 			p.ns = nil
 		}
-		propagation.Change(&k.groups, &p.prop, propagation.Private, sameRoot)
+		propagation.Change(&k.groups, &p.prop, propagation.Private)
 	}
 	k.freeDetached(m)
 }

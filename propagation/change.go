@@ -12,10 +12,11 @@ const (
 )
 
 // makeSlave detaches n from its peer group as Linux's do_make_slave does:
-// n's slaves, and n itself, get a new master: a peer of n (one with the
-// same root if rootOf says so, else the next), or n's own master when n
-// was alone; with neither, n's slaves become private.
-func makeSlave[T any](g *Groups, n *Node[T], sameRoot func(a, b *Node[T]) bool) {
+// n's slaves, and n itself, get a new master: the next peer of n, or n's
+// own master when n was alone; with neither, n's slaves become private.
+// (Some kernels prefer a peer with the same root dentry; Linux 6.18, the
+// reference here, takes the next peer, as its propagation order shows.)
+func makeSlave[T any](g *Groups, n *Node[T]) {
 	var master *Node[T]
 	if n.next == n {
 		if n.shared {
@@ -35,12 +36,6 @@ func makeSlave[T any](g *Groups, n *Node[T], sameRoot func(a, b *Node[T]) bool) 
 		}
 	} else {
 		master = n.next
-		for m := n.next; m != n; m = m.next {
-			if sameRoot(m, n) {
-				master = m
-				break
-			}
-		}
 		n.leavePeers()
 		n.group = 0
 		n.shared = false
@@ -56,14 +51,13 @@ func makeSlave[T any](g *Groups, n *Node[T], sameRoot func(a, b *Node[T]) bool) 
 
 // Change applies a propagation type to n, as Linux's
 // change_mnt_propagation (with the group invented first for Shared).
-// sameRoot tells whether two mounts have the same root dentry.
-func Change[T any](g *Groups, n *Node[T], t Type, sameRoot func(a, b *Node[T]) bool) {
+func Change[T any](g *Groups, n *Node[T], t Type) {
 	if t == Shared {
 		Invent(g, n)
 		SetShared(n)
 		return
 	}
-	makeSlave(g, n, sameRoot)
+	makeSlave(g, n)
 	if t != Slave {
 		n.removeSlave()
 		n.master = nil

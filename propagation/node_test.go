@@ -19,8 +19,6 @@ func (gr *graph) add() *Node[int] {
 	return n
 }
 
-func sameRootAlways(a, b *Node[int]) bool { return false }
-
 func notNew(*Node[int]) bool { return false }
 
 // check verifies the graph's invariants.
@@ -76,7 +74,7 @@ func TestGraphStateMachine(t *testing.T) {
 			"change": func(rt *rapid.T) {
 				n := pick(rt)
 				typ := Type(rapid.IntRange(int(Shared), int(Unbindable)).Draw(rt, "type"))
-				Change(&gr.g, n, typ, sameRootAlways)
+				Change(&gr.g, n, typ)
 			},
 			"clone": func(rt *rapid.T) {
 				old := pick(rt)
@@ -104,7 +102,7 @@ func TestGraphStateMachine(t *testing.T) {
 func TestMakeSlaveHandsSlavesOn(t *testing.T) {
 	gr := &graph{}
 	a := gr.add()
-	Change(&gr.g, a, Shared, sameRootAlways)
+	Change(&gr.g, a, Shared)
 	b := gr.add()
 	Clone(&gr.g, a, b, 0) // b is a peer of a
 	c := gr.add()
@@ -113,13 +111,13 @@ func TestMakeSlaveHandsSlavesOn(t *testing.T) {
 	require.Equal(t, a, c.Master())
 
 	// a leaves the group: c's master becomes b.
-	Change(&gr.g, a, Private, sameRootAlways)
+	Change(&gr.g, a, Private)
 	require.Equal(t, b, c.Master())
 	require.False(t, a.Shared())
 	gr.check(t)
 
 	// b, alone, goes private: its group is freed and c is private.
-	Change(&gr.g, b, Private, sameRootAlways)
+	Change(&gr.g, b, Private)
 	require.Nil(t, c.Master())
 	require.Zero(t, gr.g.InUse())
 	gr.check(t)
@@ -137,12 +135,12 @@ func TestGroupIDsLowestFree(t *testing.T) {
 func TestNextGroupVisitsEachGroupOnce(t *testing.T) {
 	gr := &graph{}
 	a := gr.add()
-	Change(&gr.g, a, Shared, sameRootAlways)
+	Change(&gr.g, a, Shared)
 	b := gr.add()
 	Clone(&gr.g, a, b, 0) // peer
 	s1 := gr.add()
 	Clone(&gr.g, a, s1, CloneSlave)
-	Change(&gr.g, s1, Shared, sameRootAlways) // shared slave: a group of its own
+	Change(&gr.g, s1, Shared) // shared slave: a group of its own
 	s2 := gr.add()
 	Clone(&gr.g, s1, s2, 0) // peer of s1
 	s3 := gr.add()
