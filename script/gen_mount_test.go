@@ -80,33 +80,7 @@ import (
 
 // Known disagreements the generator is steered away from, while they are
 // open (each one is recorded in testdata/found; remove the steering with
-// the fix):
-//
-//   - found/rmdir_mountpoint_other_ns: rmdir, unlink or rename over a
-//     mountpoint of another namespace leaves the mounts on it in that
-//     namespace in the library (Linux detaches them); no rmdir, unlink or
-//     rename is rendered after an unshare.
-//   - found/remount_ro_writer_bad_option: a read-only superblock remount
-//     with a bad option and a writer is EBUSY in the library, EINVAL on
-//     Linux; remount steps with MS_RDONLY (and no MS_BIND) take no bad
-//     option.
-//   - found/slave_copy_order: after an rbind into a shared tree with
-//     slaves, a later mount event reaches the slaves in another order in
-//     the library (Linux puts slaves cloned by propagation at the head of
-//     the slave list); binds render without MS_REC once a propagation
-//     step may have made a slave (a guess at the trigger: the one case
-//     found needs the rbind).
-
-// steerUnshared is the steering for found/rmdir_mountpoint_other_ns: the
-// step s renders nothing once a process may have unshared.
-func steerUnshared(s *step) {
-	render := s.render
-	s.render = func(r *renderer) {
-		if !r.unshared {
-			render(r)
-		}
-	}
-}
+// the fix): none at the moment.
 
 // maxRbinds bounds the recursive binds of one script.
 const maxRbinds = 3
@@ -261,9 +235,7 @@ func drawMountStep(t *rapid.T, kind string) (s step, ok bool) {
 				from = ""
 			}
 			flags := "MS_BIND"
-			// (no MS_REC once a slave may exist: steering,
-			// found/slave_copy_order)
-			if rec && r.rbinds < maxRbinds && !r.slave {
+			if rec && r.rbinds < maxRbinds {
 				r.rbinds++
 				flags += "|MS_REC"
 			}
@@ -283,9 +255,6 @@ func drawMountStep(t *rapid.T, kind string) (s step, ok bool) {
 		flags := drawFlags(t, perMountFlags, 4) + drawFlags(t, sbFlags, 12)
 		data := pick(t, remountDat, "data")
 		src := pick(t, []string{"-", "-", "none"}, "source")
-		if !bind && strings.Contains(flags, "MS_RDONLY") && data == " bogus" {
-			data = "" // steering, found/remount_ro_writer_bad_option
-		}
 		s.desc = fmt.Sprintf("remount bind=%v%s%s", bind, flags, data)
 		s.render = func(r *renderer) {
 			f := "MS_REMOUNT"

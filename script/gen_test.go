@@ -302,7 +302,6 @@ func drawStep(t *rapid.T, kind string) step {
 		one(false, nil)
 	case "rmdir", "unlink":
 		one(false, nil)
-		steerUnshared(&s)
 	case "umount2":
 		one(false, func(*rapid.T) string { return " 0" })
 	case "nop":
@@ -313,9 +312,6 @@ func drawStep(t *rapid.T, kind string) step {
 		one(true, func(t *rapid.T) string { return pick(t, mkdirModes, "mode") })
 	case "rename", "link":
 		two(kind == "link")
-		if kind == "rename" {
-			steerUnshared(&s)
-		}
 	case "symlink":
 		// The target: a path (dangling or not, absolute or relative,
 		// through ".."), or a pool entry, often the link itself or its
