@@ -85,16 +85,8 @@ func (c *FsContext) Unmount(target string, o UnmountOptions) error {
 // sync, dirsync, mand and lazytime, then the per-mount flags, then the
 // filesystem's own options.
 func (c *FsContext) Mounts() string {
-	k := c.k
-	k.mu.RLock()
-	defer k.mu.RUnlock()
-	root := c.Root()
 	var b strings.Builder
-	for _, m := range c.Namespace().mounts {
-		mp, ok := pathFrom(Location{m, m.root}, root)
-		if !ok {
-			continue
-		}
+	c.visibleMounts(func(m *Mountpoint, mp string) {
 		writeEscaped(&b, m.devname, '#')
 		b.WriteByte(' ')
 		writeEscaped(&b, mp, 0)
@@ -124,6 +116,6 @@ func (c *FsContext) Mounts() string {
 			b.WriteString(o)
 		}
 		b.WriteString(" 0 0\n")
-	}
+	})
 	return b.String()
 }

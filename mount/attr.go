@@ -68,17 +68,28 @@ func (c *FsContext) Chmod(path string, mode uint32) error {
 	return c.chmod(l, mode)
 }
 
-func (c *FsContext) chmod(l Location, mode uint32) error {
+// ownerChange checks what changing an inode's mode or times needs: a
+// writable mount, then ownership or CAP_FOWNER (inode_owner_or_capable).
+// It returns the inode's attributes and c's credentials.
+func (c *FsContext) ownerChange(l Location) (vfs.Attr, *vfs.Cred, error) {
 	if l.Mount.readOnly() {
-		return vfs.EROFS
+		return vfs.Attr{}, nil, vfs.EROFS
 	}
 	a, err := l.Dentry.Inode().Getattr()
 	if err != nil {
-		return err
+		return vfs.Attr{}, nil, err
 	}
 	cred := c.creds()
 	if cred.UID != a.UID && !cred.Caps.Has(vfs.CAP_FOWNER) {
-		return vfs.EPERM
+		return vfs.Attr{}, nil, vfs.EPERM
+	}
+	return a, cred, nil
+}
+
+func (c *FsContext) chmod(l Location, mode uint32) error {
+	a, cred, err := c.ownerChange(l)
+	if err != nil {
+		return err
 	}
 	m := vfs.Mode(mode) & (vfs.ModePerm | vfs.ModeSetuid | vfs.ModeSetgid | vfs.ModeSticky)
 	if m&vfs.ModeSetgid != 0 && !cred.InGroup(a.GID) && !cred.Caps.Has(vfs.CAP_FSETID) {
@@ -189,16 +200,8 @@ func (c *FsContext) Utimes(path string, atime, mtime vfs.Timespec) error {
 	if err != nil {
 		return err
 	}
-	if l.Mount.readOnly() {
-		return vfs.EROFS
-	}
-	a, err := l.Dentry.Inode().Getattr()
-	if err != nil {
+	if _, _, err := c.ownerChange(l); err != nil {
 		return err
-	}
-	cred := c.creds()
-	if cred.UID != a.UID && !cred.Caps.Has(vfs.CAP_FOWNER) {
-		return vfs.EPERM
 	}
 	return setattr(l, &vfs.SetAttr{Mask: vfs.SetAtime | vfs.SetMtime, Atime: atime, Mtime: mtime})
 }

@@ -10,7 +10,7 @@ func (k *Kernel) freeTree(m *Mountpoint) {
 	m.children = nil
 	m.parent.Store(nil)
 	m.freed = true
-	k.mountIDs.put(m.id)
+	k.mountIDs.Put(m.id)
 	m.root.Put()
 	k.putSuperblock(m.sb)
 }

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/mountkit/mountkit/internal/ida"
 	"github.com/mountkit/mountkit/propagation"
 	"github.com/mountkit/mountkit/vfs"
 )
@@ -48,9 +49,9 @@ type Kernel struct {
 	seq atomic.Uint64
 
 	mu         sync.RWMutex
-	mountIDs   idAllocator
+	mountIDs   ida.Allocator
 	groups     propagation.Groups
-	devMinors  idAllocator
+	devMinors  ida.Allocator
 	nextUnique uint64
 	hash       mountHash
 	mountsOn   map[*vfs.Dentry][]*Mountpoint // the mounts hashed on each dentry
@@ -88,8 +89,6 @@ func NewKernel() *Kernel {
 		pipes:    make(map[vfs.Inode]*pipe),
 		contexts: make(map[*FsContext]struct{}),
 	}
-	k.mountIDs.next = 1
-	k.devMinors.next = 1
 	return k
 }
 
@@ -156,39 +155,13 @@ func (k *Kernel) unregister(c *FsContext) {
 	k.ctxMu.Unlock()
 }
 
-// idAllocator hands out the lowest free positive integer, as Linux's IDA.
-type idAllocator struct {
-	used map[uint32]bool
-	next uint32 // no id below next is free
-}
-
-func (a *idAllocator) get() uint32 {
-	if a.used == nil {
-		a.used = make(map[uint32]bool)
-	}
-	id := a.next
-	for a.used[id] {
-		id++
-	}
-	a.used[id] = true
-	a.next = id + 1
-	return id
-}
-
-func (a *idAllocator) put(id uint32) {
-	delete(a.used, id)
-	if id < a.next {
-		a.next = id
-	}
-}
-
 // superblockOf returns the superblock record for fs, making one (with a
 // new anonymous device number, major 0) the first time. k.mu is held.
 func (k *Kernel) superblockOf(fs vfs.Filesystem, sbFlags uint32) *superblock {
 	if sb := k.sbs[fs]; sb != nil {
 		return sb
 	}
-	dev := vfs.Mkdev(0, k.devMinors.get())
+	dev := vfs.Mkdev(0, k.devMinors.Get())
 	sb := &superblock{Superblock: vfs.NewSuperblock(fs, dev, sbFlags)}
 	k.sbs[fs] = sb
 	return sb
@@ -203,7 +176,7 @@ func (k *Kernel) putSuperblock(sb *superblock) {
 	}
 	delete(k.sbs, sb.Filesystem())
 	if vfs.Major(sb.Dev()) == 0 {
-		k.devMinors.put(vfs.Minor(sb.Dev()))
+		k.devMinors.Put(vfs.Minor(sb.Dev()))
 	}
 	if r, ok := sb.Filesystem().(vfs.Releaser); ok {
 		_ = r.Release()

@@ -11,16 +11,9 @@ import (
 // namespace whose root is reachable from c's root, in creation order, as
 // Linux's show_mountinfo prints them (see proc(5)).
 func (c *FsContext) MountInfo() string {
-	k := c.k
-	k.mu.RLock()
-	defer k.mu.RUnlock()
-	root := c.Root()
 	var b strings.Builder
-	for _, m := range c.Namespace().mounts {
-		mp, ok := pathFrom(Location{m, m.root}, root)
-		if !ok {
-			continue
-		}
+	root := c.Root()
+	c.visibleMounts(func(m *Mountpoint, mp string) {
 		parent := m
 		if m.parent.Load() != nil {
 			parent = m.parent.Load()
@@ -47,8 +40,23 @@ func (c *FsContext) MountInfo() string {
 		b.WriteByte(' ')
 		b.WriteString(superOptions(m.sb))
 		b.WriteByte('\n')
-	}
+	})
 	return b.String()
+}
+
+// visibleMounts calls f, under the mount lock, for each mount of c's
+// namespace whose root is reachable from c's root, in creation order,
+// with its mountpoint as c sees it: the lines of c's mountinfo.
+func (c *FsContext) visibleMounts(f func(m *Mountpoint, mountpoint string)) {
+	k := c.k
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	root := c.Root()
+	for _, m := range c.Namespace().mounts {
+		if mp, ok := pathFrom(Location{m, m.root}, root); ok {
+			f(m, mp)
+		}
+	}
 }
 
 // mountOptions renders per-mount flags as mountinfo's sixth field.

@@ -96,7 +96,7 @@ func (k *Kernel) newMount(sb *superblock, root *vfs.Dentry, devname string, flag
 	sb.mounts++
 	m := &Mountpoint{
 		k:        k,
-		id:       k.mountIDs.get(),
+		id:       k.mountIDs.Get(),
 		uniqueID: k.nextUnique,
 		sb:       sb,
 		root:     root,
@@ -312,7 +312,7 @@ func (k *Kernel) freeDetached(m *Mountpoint) {
 		}
 		x.children = nil
 		x.freed = true
-		k.mountIDs.put(x.id)
+		k.mountIDs.Put(x.id)
 		x.root.Put()
 		k.putSuperblock(x.sb)
 	}

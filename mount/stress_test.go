@@ -91,7 +91,7 @@ func TestConcurrentStress(t *testing.T) {
 	require.NoError(t, init.Close())
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	require.Empty(t, k.mountIDs.used, "leaked mount IDs")
+	require.Zero(t, k.mountIDs.InUse(), "leaked mount IDs")
 	require.Empty(t, k.sbs, "leaked superblocks")
 	require.Zero(t, k.groups.InUse(), "leaked peer groups")
 }

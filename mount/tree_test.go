@@ -1,7 +1,6 @@
 package mount
 
 import (
-	"fmt"
 	"slices"
 	"testing"
 
@@ -208,22 +207,12 @@ func TestMountTreeStateMachine(t *testing.T) {
 		// With every process gone, every namespace went, and with them
 		// every mount, superblock and peer group.
 		k.mu.RLock()
-		require.Empty(rt, k.mountIDs.used, "leaked mount IDs")
+		require.Zero(rt, k.mountIDs.InUse(), "leaked mount IDs")
 		require.Empty(rt, k.sbs, "leaked superblocks")
 		require.Zero(rt, k.groups.InUse(), "leaked peer groups")
 		require.Zero(rt, k.hash.count, "leaked hash entries")
 		k.mu.RUnlock()
 	})
-}
-
-func TestIDAllocatorLowestFree(t *testing.T) {
-	var a idAllocator
-	a.next = 1
-	got := []uint32{a.get(), a.get(), a.get()}
-	require.Equal(t, []uint32{1, 2, 3}, got)
-	a.put(2)
-	require.Equal(t, uint32(2), a.get())
-	require.Equal(t, uint32(4), a.get(), fmt.Sprint(a.used))
 }
 
 func idOf(m *Mountpoint) any {

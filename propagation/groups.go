@@ -1,37 +1,14 @@
 package propagation
 
+import "github.com/mountkit/mountkit/internal/ida"
+
 // Groups allocates peer-group IDs as Linux's mnt_group_ida does: the
 // lowest free ID from 1, reused once freed.
-type Groups struct {
-	used map[uint32]bool
-	next uint32 // no free ID is below next
-}
+type Groups struct{ ida.Allocator }
 
-func (g *Groups) alloc() uint32 {
-	if g.used == nil {
-		g.used = make(map[uint32]bool)
-	}
-	if g.next == 0 {
-		g.next = 1
-	}
-	id := g.next
-	for g.used[id] {
-		id++
-	}
-	g.used[id] = true
-	g.next = id + 1
-	return id
-}
+func (g *Groups) alloc() uint32 { return g.Get() }
 
-func (g *Groups) free(id uint32) {
-	delete(g.used, id)
-	if id < g.next {
-		g.next = id
-	}
-}
-
-// InUse returns the number of group IDs allocated.
-func (g *Groups) InUse() int { return len(g.used) }
+func (g *Groups) free(id uint32) { g.Put(id) }
 
 // Invent gives n a group ID unless it has one (invent_group_ids). The node
 // is not shared until SetShared; Uninvent undoes an Invent that is not
