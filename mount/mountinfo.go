@@ -49,10 +49,12 @@ func (c *FsContext) MountInfo() string {
 // with its mountpoint as c sees it: the lines of c's mountinfo.
 func (c *FsContext) visibleMounts(f func(m *Mountpoint, mountpoint string)) {
 	k := c.k
-	k.mu.RLock()
-	defer k.mu.RUnlock()
+	// The write lock, because list may tidy the namespace's list; the
+	// tree does not change, so seq stays and lock-free walks go on.
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	root := c.Root()
-	for _, m := range c.Namespace().mounts {
+	for _, m := range c.Namespace().list() {
 		if mp, ok := pathFrom(Location{m, m.root}, root); ok {
 			f(m, mp)
 		}

@@ -13,9 +13,12 @@ type Namespace struct {
 	k    *Kernel
 	root *Mountpoint
 
-	// mounts lists the attached mounts in creation order (uniqueID),
-	// the order mountinfo shows them in. Guarded by Kernel.mu.
-	mounts []*Mountpoint
+	// mounts holds the attached mounts, and entries of removed ones until
+	// list tidies it; list returns them in creation order (uniqueID), the
+	// order mountinfo shows them in. Guarded by Kernel.mu.
+	mounts   []*Mountpoint
+	unsorted bool // mounts is not in uniqueID order
+	removed  int  // entries of mounts that left ns
 	// users counts the FsContexts in the namespace. Guarded by Kernel.mu.
 	users int
 }
@@ -23,11 +26,11 @@ type Namespace struct {
 // Kernel returns the kernel the namespace belongs to.
 func (ns *Namespace) Kernel() *Kernel { return ns.k }
 
-func byUniqueID(e *Mountpoint, id uint64) int {
+func byUniqueID(a, b *Mountpoint) int {
 	switch {
-	case e.uniqueID < id:
+	case a.uniqueID < b.uniqueID:
 		return -1
-	case e.uniqueID > id:
+	case a.uniqueID > b.uniqueID:
 		return 1
 	}
 	return 0
@@ -35,26 +38,47 @@ func byUniqueID(e *Mountpoint, id uint64) int {
 
 // add records m as a mount of ns. k.mu is held.
 func (ns *Namespace) add(m *Mountpoint) {
-	if n := len(ns.mounts); n == 0 || ns.mounts[n-1].uniqueID < m.uniqueID {
-		ns.mounts = append(ns.mounts, m)
-		return
+	if n := len(ns.mounts); n > 0 && ns.mounts[n-1].uniqueID > m.uniqueID {
+		ns.unsorted = true
 	}
-	i, _ := slices.BinarySearchFunc(ns.mounts, m.uniqueID, byUniqueID)
-	ns.mounts = slices.Insert(ns.mounts, i, m)
+	ns.mounts = append(ns.mounts, m)
 }
 
-// remove forgets m. k.mu is held.
-func (ns *Namespace) remove(m *Mountpoint) {
-	if i, ok := slices.BinarySearchFunc(ns.mounts, m.uniqueID, byUniqueID); ok {
-		ns.mounts = slices.Delete(ns.mounts, i, i+1)
+// remove forgets m, which the caller then takes out of ns (m.ns = nil);
+// its entry goes at the next list. k.mu is held.
+func (ns *Namespace) remove(m *Mountpoint) { ns.removed++ }
+
+// count returns the number of mounts in ns. k.mu is held.
+func (ns *Namespace) count() int { return len(ns.mounts) - ns.removed }
+
+// list returns the mounts of ns in creation order, dropping the entries of
+// removed mounts and sorting first when needed, so that adding or
+// removing n mounts costs O(n log n) at most. k.mu is held for writing,
+// or for reading with nothing to tidy (only writers add and remove).
+func (ns *Namespace) list() []*Mountpoint {
+	if ns.removed > 0 {
+		live := ns.mounts[:0]
+		for _, m := range ns.mounts {
+			if m.ns == ns {
+				live = append(live, m)
+			}
+		}
+		clear(ns.mounts[len(live):])
+		ns.mounts = live
+		ns.removed = 0
 	}
+	if ns.unsorted {
+		slices.SortFunc(ns.mounts, byUniqueID)
+		ns.unsorted = false
+	}
+	return ns.mounts
 }
 
 // Count returns the number of mounts in ns.
 func (ns *Namespace) Count() int {
 	ns.k.mu.RLock()
 	defer ns.k.mu.RUnlock()
-	return len(ns.mounts)
+	return ns.count()
 }
 
 // renamedFS gives a filesystem another type name (the rootfs).

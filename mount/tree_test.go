@@ -17,8 +17,8 @@ import (
 // the per-dentry index agree with the parent links, children lists are
 // symmetric, there are no cycles, and the dentry mount counts match.
 func checkInvariants(t require.TestingT, k *Kernel, nss ...*Namespace) {
-	k.mu.RLock()
-	defer k.mu.RUnlock()
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	onDentry := map[*vfs.Dentry]int32{}
 	for _, ns := range nss {
 		checkTree(t, k, ns, onDentry)
@@ -29,7 +29,7 @@ func checkInvariants(t require.TestingT, k *Kernel, nss ...*Namespace) {
 }
 
 func checkTree(t require.TestingT, k *Kernel, ns *Namespace, onDentry map[*vfs.Dentry]int32) {
-	for _, m := range ns.mounts {
+	for _, m := range ns.list() {
 		ensure(t, ns == m.ns, "mount %d is in its namespace", m.id)
 		seen := map[*Mountpoint]bool{}
 		for x := m; x != ns.root; x = x.parent.Load() {
@@ -55,11 +55,11 @@ func checkTree(t require.TestingT, k *Kernel, ns *Namespace, onDentry map[*vfs.D
 // shared mount, no mount is its own master, and the allocated group IDs
 // are exactly those of live shared mounts.
 func checkPropagation(t require.TestingT, k *Kernel, nss []*Namespace) {
-	k.mu.RLock()
-	defer k.mu.RUnlock()
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	live := map[*Mountpoint]bool{}
 	for _, ns := range nss {
-		for _, m := range ns.mounts {
+		for _, m := range ns.list() {
 			live[m] = true
 		}
 	}
