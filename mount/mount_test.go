@@ -215,6 +215,15 @@ func TestMountMax(t *testing.T) {
 	require.NoError(t, c.Mount("none", "/a", "tmpfs", 0, ""))
 	require.NoError(t, c.Mount("none", "/b", "tmpfs", 0, ""))
 	require.Equal(t, vfs.ENOSPC, c.Mount("none", "/c", "tmpfs", 0, ""))
+
+	// A namespace of its own may have its own limit.
+	p := c.Fork()
+	defer p.Close()
+	require.NoError(t, p.Unshare())
+	p.Namespace().SetMountMax(8)
+	require.NoError(t, p.Mount("none", "/c", "tmpfs", 0, ""))
+	require.Equal(t, vfs.ENOSPC, c.Mount("none", "/c", "tmpfs", 0, ""))
+	require.Equal(t, vfs.ENOSPC, p.RBind("/", "/a"), "an rbind counts every mount it would add")
 }
 
 func ptr(s string) *string { return &s }

@@ -19,6 +19,7 @@ type Namespace struct {
 	mounts   []*Mountpoint
 	unsorted bool // mounts is not in uniqueID order
 	removed  int  // entries of mounts that left ns
+	mountMax int  // this namespace's mount limit; 0: the kernel's
 	// users counts the FsContexts in the namespace. Guarded by Kernel.mu.
 	users int
 }
@@ -79,6 +80,22 @@ func (ns *Namespace) Count() int {
 	ns.k.mu.RLock()
 	defer ns.k.mu.RUnlock()
 	return ns.count()
+}
+
+// SetMountMax sets the number of mounts ns may hold (ENOSPC beyond),
+// overriding the kernel's fs.mount-max for this namespace; 0 restores it.
+func (ns *Namespace) SetMountMax(n int) {
+	ns.k.mu.Lock()
+	ns.mountMax = n
+	ns.k.mu.Unlock()
+}
+
+// limit returns ns's mount limit. k.mu is held.
+func (ns *Namespace) limit() int {
+	if ns.mountMax > 0 {
+		return ns.mountMax
+	}
+	return ns.k.mountMax
 }
 
 // renamedFS gives a filesystem another type name (the rootfs).

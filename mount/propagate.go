@@ -115,7 +115,7 @@ func (k *Kernel) copyTreeFlags(old *Mountpoint, root *vfs.Dentry, flags propagat
 // (count_mounts). k.mu is held.
 func (k *Kernel) countMounts(ns *Namespace, m *Mountpoint, pending map[*Namespace]int) error {
 	n := treeSize(m)
-	if ns.count()+pending[ns]+n > k.mountMax {
+	if ns.count()+pending[ns]+n > ns.limit() {
 		return vfs.ENOSPC
 	}
 	pending[ns] += n
