@@ -96,7 +96,7 @@ func TestMountTreeStateMachine(t *testing.T) {
 		k := NewKernel()
 		k.RegisterFilesystem("tmpfs", memfs.Mount, false)
 		// rbinds of shared trees double the tree: keep it small.
-		k.SetMountMax(300)
+		k.SetMountMax(120)
 		init, err := k.Boot()
 		require.NoError(rt, err)
 		procs := []*FsContext{init}
