@@ -37,7 +37,9 @@
 // still held counts against a read-only remount only through the name it
 // was held by (Linux counts it per inode).
 //
-// Locking: Kernel.mu is the mount lock; operations that change the tree
-// hold it for writing, path operations hold it for reading while they
-// resolve. See Kernel for the full order.
+// Locking: Kernel.mu is the mount lock. Operations that change the tree
+// hold it for writing and bump a sequence count around the change; pure
+// lookups (Stat, Open without O_CREAT, Chdir, ...) walk without any lock
+// and retry when the count moved; operations that change directories
+// after resolving hold it for reading. See Kernel for the full order.
 package mount
