@@ -1,7 +1,6 @@
 package memfs
 
 import (
-	"strings"
 	"sync/atomic"
 
 	"github.com/mountkit/mountkit/vfs"
@@ -160,41 +159,40 @@ func (n *node) touchCM() {
 
 // Getattr returns the inode's attributes. It reads them without fs.mu
 // while no change of the filesystem overlaps (see FS.seq), and under it
-// otherwise.
-func (n *node) Getattr() (vfs.Attr, error) {
+// otherwise; each try sets every field of the result, in place.
+func (n *node) Getattr() (a vfs.Attr, err error) {
 	fsys := n.fs
 	for range 2 {
 		seq := fsys.seq.Load()
 		if seq&1 != 0 {
 			break
 		}
-		a := n.attr()
+		n.attrInto(&a)
 		if fsys.seq.Load() == seq {
 			return a, nil
 		}
 	}
 	fsys.mu.RLock()
-	defer fsys.mu.RUnlock()
-	return n.attr(), nil
+	n.attrInto(&a)
+	fsys.mu.RUnlock()
+	return a, nil
 }
 
-// attr collects the attributes; consistent under fs.mu or within an
-// unchanged fs.seq.
-func (n *node) attr() vfs.Attr {
-	return vfs.Attr{
-		Ino:     n.ino,
-		Mode:    n.mode.Load(),
-		Nlink:   n.nlink.Load(),
-		UID:     n.uid.Load(),
-		GID:     n.gid.Load(),
-		Rdev:    n.rdev,
-		Size:    n.size.Load(),
-		Blocks:  int64(n.nblks.Load()) * (pageSize / 512),
-		Blksize: pageSize,
-		Atime:   n.atime.Load(),
-		Mtime:   n.mtime.Load(),
-		Ctime:   n.ctime.Load(),
-	}
+// attrInto stores the attributes in *a, field by field; consistent under
+// fs.mu or within an unchanged fs.seq.
+func (n *node) attrInto(a *vfs.Attr) {
+	a.Ino = n.ino
+	a.Mode = n.mode.Load()
+	a.Nlink = n.nlink.Load()
+	a.UID = n.uid.Load()
+	a.GID = n.gid.Load()
+	a.Rdev = n.rdev
+	a.Size = n.size.Load()
+	a.Blocks = int64(n.nblks.Load()) * (pageSize / 512)
+	a.Blksize = pageSize
+	a.Atime = n.atime.Load()
+	a.Mtime = n.mtime.Load()
+	a.Ctime = n.ctime.Load()
 }
 
 // Setattr applies s as Linux's shmem_setattr after notify_change: the
@@ -267,8 +265,13 @@ func checkName(name string) error {
 		return vfs.ENOENT
 	case name == "." || name == "..":
 		return vfs.EEXIST
-	case strings.ContainsAny(name, "/\x00"):
-		return vfs.EINVAL
+	}
+	// A byte loop: '/' and NUL never occur inside a multibyte UTF-8
+	// sequence, and strings.ContainsAny costs more than a short name.
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c == '/' || c == 0 {
+			return vfs.EINVAL
+		}
 	}
 	return nil
 }

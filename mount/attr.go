@@ -9,30 +9,39 @@ type Stat struct {
 	Dev uint64
 }
 
-func statOf(l Location) (Stat, error) {
-	a, err := l.Dentry.Inode().Getattr()
-	if err != nil {
-		return Stat{}, err
+func statOf(l Location) (st Stat, err error) {
+	err = statInto(&st, l)
+	return st, err
+}
+
+// statInto fills *st with what stat(2) reports for l, in place (a Stat is
+// too large to copy freely on the stat path); *st is zero on error.
+func statInto(st *Stat, l Location) error {
+	var err error
+	if st.Attr, err = l.Dentry.Inode().Getattr(); err != nil {
+		*st = Stat{}
+		return err
 	}
-	return Stat{Attr: a, Dev: l.Dentry.Superblock().Dev()}, nil
+	st.Dev = l.Dentry.Superblock().Dev()
+	return nil
 }
 
 // Stat is stat(2): it follows a final symbolic link.
-func (c *FsContext) Stat(path string) (Stat, error) {
+func (c *FsContext) Stat(path string) (st Stat, err error) {
 	l, err := c.Resolve(path, true)
-	if err != nil {
-		return Stat{}, err
+	if err == nil {
+		err = statInto(&st, l)
 	}
-	return statOf(l)
+	return st, err
 }
 
 // Lstat is lstat(2): a final symbolic link is reported itself.
-func (c *FsContext) Lstat(path string) (Stat, error) {
+func (c *FsContext) Lstat(path string) (st Stat, err error) {
 	l, err := c.Resolve(path, false)
-	if err != nil {
-		return Stat{}, err
+	if err == nil {
+		err = statInto(&st, l)
 	}
-	return statOf(l)
+	return st, err
 }
 
 // Readlink is readlink(2); EINVAL when path is not a symbolic link.

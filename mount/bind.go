@@ -87,7 +87,9 @@ func (c *FsContext) move(tgt Location, source *string) error {
 	if err != nil {
 		return err
 	}
-	if !src.IsMountRoot() {
+	// Linux 6.18 checks the source and the types before it locks the
+	// target (found/move_detached_root, tree/lazy/target_in_detached).
+	if !src.IsMountRoot() || tgt.Dentry.IsDir() != src.Dentry.IsDir() {
 		return vfs.EINVAL
 	}
 	top, err := c.lockTarget(tgt)

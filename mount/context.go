@@ -138,9 +138,18 @@ func (c *FsContext) setCwd(l Location) Location {
 // walker returns a walker over c's current root and cwd. The caller
 // holds k.mu while it walks, or makes the walk lock-free (see lookup).
 func (c *FsContext) walker() walker {
+	var w walker
+	c.initWalker(&w)
+	return w
+}
+
+// initWalker sets *w, which is zero, to c.walker() field by field: the
+// lock-free lookup builds its walker in place, as a copy of the whole
+// struct costs more than the walk of a short path.
+func (c *FsContext) initWalker(w *walker) {
 	s := c.state()
-	return walker{k: c.k, cred: s.cred, root: s.root, cur: s.cwd,
-		searchAll: s.cred.Caps.Has(vfs.CAP_DAC_OVERRIDE)}
+	w.k, w.cred, w.root, w.cur = c.k, s.cred, s.root, s.cwd
+	w.searchAll = s.cred.Caps.Has(vfs.CAP_DAC_OVERRIDE)
 }
 
 // rcuTries is how many lock-free walks a lookup tries before it walks
@@ -164,7 +173,8 @@ func (c *FsContext) lookup(path string, follow, hold bool) (Location, error) {
 		if seq&1 != 0 {
 			break
 		}
-		w := c.walker()
+		var w walker
+		c.initWalker(&w)
 		w.rcu, w.seq = true, seq
 		l, err := w.resolve(path, follow)
 		if err == nil && hold {

@@ -34,8 +34,8 @@ type walker struct {
 	root  Location
 	cur   Location
 	links int
-	// lastHash is the hash of the last component walkDirs returned.
-	lastHash uint64
+	// lastKey is the key of the last component walkDirs returned.
+	lastKey vfs.NameKey
 }
 
 // raced reports whether a lock-free walk overlapped a change of the mount
@@ -74,27 +74,47 @@ func checkPathname(path string) error {
 // This is the hot loop of every path operation: each component is
 // scanned and hashed in one pass, looked up in the dentry cache without a
 // lock, and checked against the dentry's mount count before the mount
-// hash is consulted.
+// hash is consulted. When no component needs a permission check, runs of
+// plain cached directories are passed by vfs.Dentry.WalkCached, which
+// does all of that in one call.
 func (w *walker) walkDirs(path string) (last string, kind lastKind, trailing bool, err error) {
 	if len(path) > 0 && path[0] == '/' {
 		w.cur = w.root
 	}
 	i, n := 0, len(path)
+	for i < n && path[i] == '/' {
+		i++
+	}
+	if i == n {
+		return "", lastRoot, false, nil
+	}
+	// dir is w.cur.Dentry, kept in a register across the fast path and
+	// stored back before anything else reads w.cur. Each turn starts at
+	// a component (path[i] is not a slash).
+	dir := w.cur.Dentry
 	for {
-		for i < n && path[i] == '/' {
-			i++
+		// Without permission checks to make, the cache takes the walk
+		// as far as it can through plain cached directories, in one
+		// call; the loop below goes on from the component it stops at.
+		var name string
+		var key vfs.NameKey
+		end := 0
+		if w.searchAll {
+			dir, i, key, end = dir.WalkCached(path, i)
 		}
-		if i == n {
-			return "", lastRoot, false, nil
+		if end > i {
+			name = path[i:end] // scanned by WalkCached
+		} else {
+			name, key, end = vfs.ScanKey(path, i)
 		}
-		name, hash, end := vfs.ScanName(path, i)
 		i = end
-		dir := w.cur.Dentry
 		if !dir.IsDir() {
+			w.cur.Dentry = dir
 			return "", 0, false, vfs.ENOTDIR
 		}
 		if !w.searchAll {
 			if err := mayExec(dir, w.cred); err != nil {
+				w.cur.Dentry = dir
 				return "", 0, false, err
 			}
 		}
@@ -103,6 +123,7 @@ func (w *walker) walkDirs(path string) (last string, kind lastKind, trailing boo
 			j++
 		}
 		if j == n {
+			w.cur.Dentry = dir
 			kind := lastNorm
 			if isDots(name) {
 				kind = lastDot
@@ -110,21 +131,23 @@ func (w *walker) walkDirs(path string) (last string, kind lastKind, trailing boo
 					kind = lastDotDot
 				}
 			}
-			w.lastHash = hash
+			w.lastKey = key
 			return name, kind, i < n, nil
 		}
 		i = j
 		// The common case inline: a cached directory with no mount on it.
 		if !isDots(name) && len(name) <= vfs.NameMax {
-			if d := dir.CachedHashed(name, hash); d != nil && d.Mounts() == 0 && d.IsDir() {
-				w.cur.Dentry = d
+			if d := dir.CachedKey(name, key); d != nil && d.Mounts() == 0 && d.IsDir() {
+				dir = d
 				continue
 			}
 		}
-		if err := w.stepHashed(name, hash, true); err != nil {
+		w.cur.Dentry = dir
+		if err := w.stepKeyed(name, key, true); err != nil {
 			return "", 0, false, err
 		}
-		if !w.cur.Dentry.IsDir() {
+		dir = w.cur.Dentry
+		if !dir.IsDir() {
 			return "", 0, false, vfs.ENOTDIR
 		}
 	}
@@ -144,10 +167,10 @@ func mayExec(dir *vfs.Dentry, cred *vfs.Cred) error {
 	return vfs.Permission(&a, cred, vfs.MayExec)
 }
 
-// stepHashed moves w.cur through the component name (which may be "." or
-// ".."), whose hash vfs.ScanName computed, crossing mounts and, with
+// stepKeyed moves w.cur through the component name (which may be "." or
+// ".."), whose key vfs.ScanKey computed, crossing mounts and, with
 // follow, symbolic links.
-func (w *walker) stepHashed(name string, hash uint64, follow bool) error {
+func (w *walker) stepKeyed(name string, key vfs.NameKey, follow bool) error {
 	if isDots(name) {
 		if len(name) == 1 {
 			return nil
@@ -157,10 +180,10 @@ func (w *walker) stepHashed(name string, hash uint64, follow bool) error {
 	if len(name) > vfs.NameMax {
 		return vfs.ENAMETOOLONG
 	}
-	d := w.cur.Dentry.CachedHashed(name, hash)
+	d := w.cur.Dentry.CachedKey(name, key)
 	if d == nil {
 		var err error
-		if d, err = w.cur.Dentry.LookupHashed(name, hash); err != nil {
+		if d, err = w.cur.Dentry.LookupKey(name, key); err != nil {
 			return err
 		}
 	}
@@ -234,7 +257,7 @@ func (w *walker) followLink(link Location) error {
 }
 
 // stepLast resolves the last component found by the latest walkDirs
-// (whose hash is w.lastHash), following a final symbolic link when follow
+// (whose key is w.lastKey), following a final symbolic link when follow
 // is set or slashes trail it.
 func (w *walker) stepLast(last string, kind lastKind, follow, trailing bool) error {
 	switch kind {
@@ -243,7 +266,7 @@ func (w *walker) stepLast(last string, kind lastKind, follow, trailing bool) err
 	case lastDotDot:
 		return w.dotdot()
 	}
-	if err := w.stepHashed(last, w.lastHash, follow || trailing); err != nil {
+	if err := w.stepKeyed(last, w.lastKey, follow || trailing); err != nil {
 		return err
 	}
 	if trailing && !w.cur.Dentry.IsDir() {

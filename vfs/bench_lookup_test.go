@@ -25,8 +25,8 @@ func BenchmarkDirTableLookup(b *testing.B) {
 	b.Run("scan+lookup", func(b *testing.B) {
 		p := "/c/"
 		for b.Loop() {
-			name, h, _ := ScanName(p, 1)
-			if t.lookupHashed(name, h) == nil {
+			name, k, _ := ScanKey(p, 1)
+			if t.lookupKey(name, k) == nil {
 				b.Fatal("miss")
 			}
 		}

@@ -269,13 +269,22 @@ func (d *Dentry) Lookup(name string) (*Dentry, error) {
 	return c, err
 }
 
-// LookupHashed is Lookup for a name whose hash ScanName computed.
-func (d *Dentry) LookupHashed(name string, hash uint64) (*Dentry, error) {
+// LookupKey is Lookup for a name whose key ScanKey computed.
+func (d *Dentry) LookupKey(name string, key NameKey) (*Dentry, error) {
 	if !d.isDir {
 		return nil, ENOTDIR
 	}
-	if c := d.children.Load().lookupHashed(name, hash); c != nil {
+	if c := d.children.Load().lookupKey(name, key); c != nil {
 		return c, nil
+	}
+	// A name the backend does not have is ENOENT with or without d.mu
+	// (Lookup may run concurrently with directory changes; the answer
+	// is then ordered before any change it missed, and a dead directory
+	// answers ENOENT anyway), and caches nothing: so a miss is asked
+	// without the lock. Any other answer is asked again under it, to be
+	// cached.
+	if _, err := d.inode.Lookup(name); err == ENOENT {
+		return nil, ENOENT
 	}
 	d.mu.Lock()
 	c, err := d.lookupLocked(name)
@@ -283,12 +292,12 @@ func (d *Dentry) LookupHashed(name string, hash uint64) (*Dentry, error) {
 	return c, err
 }
 
-// CachedHashed returns the cached child called name, whose hash ScanName
+// CachedKey returns the cached child called name, whose key ScanKey
 // computed, or nil when it is not cached (d need not be a directory). It
 // takes no lock and never asks the backend: the fast path of a walk,
-// which falls back to LookupHashed.
-func (d *Dentry) CachedHashed(name string, hash uint64) *Dentry {
-	return d.children.Load().lookupHashed(name, hash)
+// which falls back to LookupKey.
+func (d *Dentry) CachedKey(name string, key NameKey) *Dentry {
+	return d.children.Load().lookupKey(name, key)
 }
 
 // Cached returns the cached child called name without asking the backend.

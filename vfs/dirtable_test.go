@@ -36,23 +36,24 @@ func checkTable(tb interface {
 	live, used, empty := 0, 0, 0
 	seen := map[string]bool{}
 	for i := range t.slots {
-		switch e := t.slots[i].Load(); {
-		case e == nil:
+		s := &t.slots[i]
+		switch d := s.d.Load(); {
+		case d == nil:
 			empty++
-		case e == tombstone:
+		case d == tombstone:
 			used++
 		default:
 			live++
 			used++
-			if seen[e.name] {
-				tb.Fatalf("name %q stored twice", e.name)
+			if seen[s.name] {
+				tb.Fatalf("name %q stored twice", s.name)
 			}
-			seen[e.name] = true
-			if e.hash != hashName(e.name) {
-				tb.Fatalf("entry %q has a stale hash", e.name)
+			seen[s.name] = true
+			if k := KeyOf(s.name); s.hash != k.hash || s.word != k.word {
+				tb.Fatalf("entry %q has a stale key", s.name)
 			}
-			if model[e.name] != e.d {
-				tb.Fatalf("entry %q holds %p, model %p", e.name, e.d, model[e.name])
+			if model[s.name] != d {
+				tb.Fatalf("entry %q holds %p, model %p", s.name, d, model[s.name])
 			}
 		}
 	}
@@ -311,9 +312,9 @@ func TestScanName(t *testing.T) {
 			if k := strings.IndexByte(path[i:], '/'); k >= 0 {
 				want = i + k
 			}
-			name, h, end := ScanName(path, i)
-			if name != path[i:want] || end != want || h != hashName(name) {
-				t.Fatalf("ScanName(%q, %d) = %q, %d", path, i, name, end)
+			name, k, end := ScanKey(path, i)
+			if name != path[i:want] || end != want || k != KeyOf(name) || k.Hash() != hashName(name) {
+				t.Fatalf("ScanKey(%q, %d) = %q, %d", path, i, name, end)
 			}
 		}
 	}
@@ -321,6 +322,24 @@ func TestScanName(t *testing.T) {
 	require.Equal(t, "", name)
 	require.Equal(t, hashName(""), h)
 	require.Equal(t, 1, end)
+}
+
+// TestNameKeyShort checks that the packed word of a short name tells apart
+// names that differ only by trailing NUL bytes or length.
+func TestNameKeyShort(t *testing.T) {
+	names := []string{"a", "a\x00", "a\x00\x00", "\x00", "\x00\x00", "abcdefg", "abcdefg\x00", "abcdefgh", ""}
+	var table *dirTable
+	model := map[string]*Dentry{}
+	for _, n := range names {
+		model[n] = &Dentry{}
+		table = table.insert(n, model[n])
+	}
+	checkTable(t, table, model)
+	for _, n := range names {
+		_, k, _ := ScanKey(n+"/", 0)
+		require.Equal(t, KeyOf(n), k, "%q", n)
+		require.Same(t, model[n], table.lookupKey(n, k), "%q", n)
+	}
 }
 
 // TestDirTableConcurrent runs lock-free readers against a writer that
