@@ -1,66 +1,43 @@
 package script
 
-import "github.com/mountkit/mountkit/vfs"
-
-// The flag tables of the script language. The MS_* and MNT_* values are
-// Linux's (LINUX.md §0); they are private here until the mount package
-// exports its own.
-
-const (
-	msRDONLY      = 0x1
-	msNOSUID      = 0x2
-	msNODEV       = 0x4
-	msNOEXEC      = 0x8
-	msSYNCHRONOUS = 0x10
-	msREMOUNT     = 0x20
-	msMANDLOCK    = 0x40
-	msDIRSYNC     = 0x80
-	msNOSYMFOLLOW = 0x100
-	msNOATIME     = 0x400
-	msNODIRATIME  = 0x800
-	msBIND        = 0x1000
-	msMOVE        = 0x2000
-	msREC         = 0x4000
-	msSILENT      = 0x8000
-	msUNBINDABLE  = 1 << 17
-	msPRIVATE     = 1 << 18
-	msSLAVE       = 1 << 19
-	msSHARED      = 1 << 20
-	msRELATIME    = 1 << 21
-	msSTRICTATIME = 1 << 24
-	msLAZYTIME    = 1 << 25
+import (
+	"github.com/mountkit/mountkit/mount"
+	"github.com/mountkit/mountkit/vfs"
 )
 
+// The flag tables of the script language, with the values of the mount
+// and vfs packages (Linux's).
+
 var msFlags = map[string]uint64{
-	"MS_RDONLY":      msRDONLY,
-	"MS_NOSUID":      msNOSUID,
-	"MS_NODEV":       msNODEV,
-	"MS_NOEXEC":      msNOEXEC,
-	"MS_SYNCHRONOUS": msSYNCHRONOUS,
-	"MS_REMOUNT":     msREMOUNT,
-	"MS_MANDLOCK":    msMANDLOCK,
-	"MS_DIRSYNC":     msDIRSYNC,
-	"MS_NOSYMFOLLOW": msNOSYMFOLLOW,
-	"MS_NOATIME":     msNOATIME,
-	"MS_NODIRATIME":  msNODIRATIME,
-	"MS_BIND":        msBIND,
-	"MS_MOVE":        msMOVE,
-	"MS_REC":         msREC,
-	"MS_SILENT":      msSILENT,
-	"MS_UNBINDABLE":  msUNBINDABLE,
-	"MS_PRIVATE":     msPRIVATE,
-	"MS_SLAVE":       msSLAVE,
-	"MS_SHARED":      msSHARED,
-	"MS_RELATIME":    msRELATIME,
-	"MS_STRICTATIME": msSTRICTATIME,
-	"MS_LAZYTIME":    msLAZYTIME,
+	"MS_RDONLY":      mount.MS_RDONLY,
+	"MS_NOSUID":      mount.MS_NOSUID,
+	"MS_NODEV":       mount.MS_NODEV,
+	"MS_NOEXEC":      mount.MS_NOEXEC,
+	"MS_SYNCHRONOUS": mount.MS_SYNCHRONOUS,
+	"MS_REMOUNT":     mount.MS_REMOUNT,
+	"MS_MANDLOCK":    mount.MS_MANDLOCK,
+	"MS_DIRSYNC":     mount.MS_DIRSYNC,
+	"MS_NOSYMFOLLOW": mount.MS_NOSYMFOLLOW,
+	"MS_NOATIME":     mount.MS_NOATIME,
+	"MS_NODIRATIME":  mount.MS_NODIRATIME,
+	"MS_BIND":        mount.MS_BIND,
+	"MS_MOVE":        mount.MS_MOVE,
+	"MS_REC":         mount.MS_REC,
+	"MS_SILENT":      mount.MS_SILENT,
+	"MS_UNBINDABLE":  mount.MS_UNBINDABLE,
+	"MS_PRIVATE":     mount.MS_PRIVATE,
+	"MS_SLAVE":       mount.MS_SLAVE,
+	"MS_SHARED":      mount.MS_SHARED,
+	"MS_RELATIME":    mount.MS_RELATIME,
+	"MS_STRICTATIME": mount.MS_STRICTATIME,
+	"MS_LAZYTIME":    mount.MS_LAZYTIME,
 }
 
 var umountFlags = map[string]uint64{
-	"MNT_FORCE":       1,
-	"MNT_DETACH":      2,
-	"MNT_EXPIRE":      4,
-	"UMOUNT_NOFOLLOW": 8,
+	"MNT_FORCE":       mount.MNT_FORCE,
+	"MNT_DETACH":      mount.MNT_DETACH,
+	"MNT_EXPIRE":      mount.MNT_EXPIRE,
+	"UMOUNT_NOFOLLOW": mount.UMOUNT_NOFOLLOW,
 }
 
 var openFlags = map[string]uint64{
