@@ -58,40 +58,15 @@ func (c *FsContext) mayDelete(dir, victim *vfs.Dentry, isDir bool, cred *vfs.Cre
 }
 
 // Unlink is unlink(2).
-func (c *FsContext) Unlink(path string) error {
-	var victim *vfs.Dentry
-	defer func() { c.k.detachMountsOn(victim) }()
-	c.k.mu.RLock()
-	defer c.k.mu.RUnlock()
-	w := c.walker()
-	op, err := c.lookupParent(&w, path)
-	if err != nil {
-		return err
-	}
-	if op.kind != lastNorm {
-		return vfs.EISDIR
-	}
-	if op.dir.Mount.readOnly() {
-		return vfs.EROFS
-	}
-	if len(op.last) > vfs.NameMax {
-		return vfs.ENAMETOOLONG
-	}
-	dir := op.dir.Dentry
-	return dir.Unlink(op.last, func(v *vfs.Dentry) error {
-		if op.trailing {
-			if v.IsDir() {
-				return vfs.EISDIR
-			}
-			return vfs.ENOTDIR
-		}
-		victim = v
-		return c.mayDelete(dir, v, false, w.cred)
-	})
-}
+func (c *FsContext) Unlink(path string) error { return c.removeAt(path, false) }
 
 // Rmdir is rmdir(2).
-func (c *FsContext) Rmdir(path string) error {
+func (c *FsContext) Rmdir(path string) error { return c.removeAt(path, true) }
+
+// removeAt is unlink(2) or, with isDir, rmdir(2), in Linux's order: the
+// errors of ".", ".." and "/", EROFS, the lookup, then may_delete. A
+// victim that is a mountpoint in other namespaces loses those mounts.
+func (c *FsContext) removeAt(path string, isDir bool) error {
 	var victim *vfs.Dentry
 	defer func() { c.k.detachMountsOn(victim) }()
 	c.k.mu.RLock()
@@ -101,12 +76,14 @@ func (c *FsContext) Rmdir(path string) error {
 	if err != nil {
 		return err
 	}
-	switch op.kind {
-	case lastDotDot:
+	switch {
+	case !isDir && op.kind != lastNorm:
+		return vfs.EISDIR
+	case op.kind == lastDotDot:
 		return vfs.ENOTEMPTY
-	case lastDot:
+	case op.kind == lastDot:
 		return vfs.EINVAL
-	case lastRoot:
+	case op.kind == lastRoot:
 		return vfs.EBUSY
 	}
 	if op.dir.Mount.readOnly() {
@@ -116,10 +93,20 @@ func (c *FsContext) Rmdir(path string) error {
 		return vfs.ENAMETOOLONG
 	}
 	dir := op.dir.Dentry
-	return dir.Rmdir(op.last, func(v *vfs.Dentry) error {
+	check := func(v *vfs.Dentry) error {
+		if !isDir && op.trailing {
+			if v.IsDir() {
+				return vfs.EISDIR
+			}
+			return vfs.ENOTDIR
+		}
 		victim = v
-		return c.mayDelete(dir, v, true, w.cred)
-	})
+		return c.mayDelete(dir, v, isDir, w.cred)
+	}
+	if isDir {
+		return dir.Rmdir(op.last, check)
+	}
+	return dir.Unlink(op.last, check)
 }
 
 // Rename is rename(2).
