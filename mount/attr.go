@@ -199,7 +199,50 @@ func (c *FsContext) truncate(l Location, length int64, checkPerm bool) error {
 	}
 	now := vfs.Now()
 	s := vfs.SetAttr{Mask: vfs.SetSize | vfs.SetMtime, Size: length, Mtime: now}
+	if err := dropSetID(l, c.creds(), &s); err != nil {
+		return err
+	}
 	return setattr(l, &s)
+}
+
+// setIDToDrop returns the set-ID bits that a write or truncate by cred
+// removes from a file with attributes a (Linux's
+// setattr_should_drop_suidgid): setuid always, setgid when group
+// execute is set or cred is neither in the file's group nor holds
+// CAP_FSETID (a setgid bit without group execute is a locking mark
+// only), nothing for a caller with CAP_FSETID or for a non-regular file.
+func setIDToDrop(a *vfs.Attr, cred *vfs.Cred) vfs.Mode {
+	if !a.Mode.IsRegular() || cred.Caps.Has(vfs.CAP_FSETID) {
+		return 0
+	}
+	kill := a.Mode & vfs.ModeSetuid
+	if a.Mode&vfs.ModeSetgid != 0 && (a.Mode&0o010 != 0 || !cred.InGroup(a.GID)) {
+		kill |= vfs.ModeSetgid
+	}
+	return kill
+}
+
+// dropSetID removes the set-ID bits a write or truncate by cred removes
+// (file_remove_privs): into s when it is given, the truncate's own
+// attribute change, else by a change of its own. cred nil drops nothing.
+func dropSetID(l Location, cred *vfs.Cred, s *vfs.SetAttr) error {
+	if cred == nil {
+		return nil
+	}
+	a, err := l.Dentry.Inode().Getattr()
+	if err != nil {
+		return err
+	}
+	kill := setIDToDrop(&a, cred)
+	if kill == 0 {
+		return nil
+	}
+	if s != nil {
+		s.Mask |= vfs.SetMode
+		s.Mode = a.Mode.Perm() &^ kill
+		return nil
+	}
+	return setattr(l, &vfs.SetAttr{Mask: vfs.SetMode, Mode: a.Mode.Perm() &^ kill})
 }
 
 // Utimes sets the access and modification times of path (utimensat(2)

@@ -22,6 +22,7 @@ type File struct {
 	f    vfs.File // regular files and directories
 	pipe *pipe    // FIFOs
 	dev  memDevice
+	cred *vfs.Cred // the opener's credentials, for dropping set-ID bits on write
 }
 
 func newFile(l Location, flags int, f vfs.File) *File {
@@ -151,6 +152,9 @@ func (f *File) writeAt(p []byte, off int64) (int, error) {
 	if f.f == nil {
 		return 0, vfs.EBADF
 	}
+	if err := dropSetID(f.loc, f.cred, nil); err != nil {
+		return 0, err
+	}
 	return f.f.WriteAt(p, off)
 }
 
@@ -245,7 +249,11 @@ func (f *File) Truncate(length int64) error {
 	if !a.Mode.IsRegular() {
 		return vfs.EINVAL
 	}
-	return setattr(f.loc, &vfs.SetAttr{Mask: vfs.SetSize | vfs.SetMtime, Size: length, Mtime: vfs.Now()})
+	s := vfs.SetAttr{Mask: vfs.SetSize | vfs.SetMtime, Size: length, Mtime: vfs.Now()}
+	if err := dropSetID(f.loc, f.cred, &s); err != nil {
+		return err
+	}
+	return setattr(f.loc, &s)
 }
 
 // Sync is fsync(2).

@@ -209,5 +209,7 @@ func (c *FsContext) openLocation(l Location, flags int, created bool) (*File, er
 			return nil, err
 		}
 	}
-	return newFile(l, flags, bf), nil
+	f := newFile(l, flags, bf)
+	f.cred = c.creds()
+	return f, nil
 }

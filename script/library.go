@@ -28,7 +28,7 @@ func (s *libSystem) Init() (Proc, error) {
 }
 
 func (s *libSystem) newProc(c *mount.FsContext) *libProc {
-	p := &libProc{s: s, c: c, files: map[*mount.File]bool{}}
+	p := &libProc{s: s, c: c, files: map[*mount.File]bool{}, cred: vfs.RootProcCred()}
 	s.procs = append(s.procs, p)
 	return p
 }
@@ -48,10 +48,15 @@ type libProc struct {
 	s      *libSystem
 	c      *mount.FsContext
 	files  map[*mount.File]bool
+	cred   *vfs.ProcCred // the full credentials; c holds the file-operation identity
 	exited bool
 }
 
-func (p *libProc) Fork() (Proc, error) { return p.s.newProc(p.c.Fork()), nil }
+func (p *libProc) Fork() (Proc, error) {
+	q := p.s.newProc(p.c.Fork())
+	q.cred = p.cred.Clone()
+	return q, nil
+}
 
 func (p *libProc) Exit() error {
 	for f := range p.files {
@@ -64,9 +69,25 @@ func (p *libProc) Exit() error {
 
 func (p *libProc) Unshare() error { return p.c.Unshare() }
 
+// Setcred makes the system calls the Linux runner makes for setcred, in
+// its order (PR_SET_KEEPCAPS, setgroups, setresgid, setresuid, capset),
+// each with Linux's permission rules: the first that fails ends it, and
+// what the calls before it changed stays changed, as on the kernel.
 func (p *libProc) Setcred(uid, gid uint32, caps vfs.CapSet) error {
-	p.c.SetCred(vfs.Cred{UID: uid, GID: gid, Caps: caps})
-	return nil
+	cr := p.cred
+	cr.KeepCaps = true
+	err := cr.Setgroups(nil)
+	if err == nil {
+		err = cr.Setresgid(int64(gid), int64(gid), int64(gid))
+	}
+	if err == nil {
+		err = cr.Setresuid(int64(uid), int64(uid), int64(uid))
+	}
+	if err == nil {
+		err = cr.Capset(caps, caps)
+	}
+	p.c.SetCred(cr.Cred())
+	return err
 }
 
 func (p *libProc) Chdir(path string) error  { return p.c.Chdir(path) }

@@ -190,3 +190,39 @@ func TestPermissionMatchesLinux(t *testing.T) {
 		}
 	})
 }
+
+func TestProcCredSetresuid(t *testing.T) {
+	p := RootProcCred()
+	require.NoError(t, p.Setresuid(1000, 1000, 1000))
+	require.Equal(t, CapSet(0), p.Permitted, "leaving root without KeepCaps clears the permitted set")
+	require.Equal(t, CapSet(0), p.Effective)
+	require.ErrorIs(t, p.Setresuid(0, 0, 0), EPERM)
+	require.Equal(t, uint32(1000), p.EUID, "a failed call changes nothing")
+
+	p = RootProcCred()
+	p.KeepCaps = true
+	require.NoError(t, p.Setresuid(NoChange, 1000, NoChange))
+	require.Equal(t, AllCaps, p.Permitted)
+	require.Equal(t, CapSet(0), p.Effective, "an effective uid leaving 0 clears the effective set")
+	require.NoError(t, p.Setresuid(NoChange, 0, NoChange), "0 is still the real uid")
+	require.Equal(t, AllCaps, p.Effective, "an effective uid becoming 0 raises the effective set")
+	require.ErrorIs(t, p.Setresuid(-2, NoChange, NoChange), EINVAL)
+}
+
+func TestProcCredGroupsAndCaps(t *testing.T) {
+	p := RootProcCred()
+	require.NoError(t, p.Setgroups([]uint32{5, 6}))
+	require.NoError(t, p.Setresgid(100, 100, 100))
+	require.NoError(t, p.Capset(1<<CAP_CHOWN, 1<<CAP_CHOWN|1<<CAP_SETGID))
+	require.ErrorIs(t, p.Setresgid(7, NoChange, NoChange), EPERM, "CAP_SETGID is permitted but not effective")
+	require.ErrorIs(t, p.Setgroups(nil), EPERM)
+	require.NoError(t, p.Setresgid(NoChange, NoChange, 100), "one of the current IDs needs no capability")
+	require.ErrorIs(t, p.Capset(1<<CAP_SETGID, 1<<CAP_CHOWN), EPERM, "effective beyond permitted")
+	require.ErrorIs(t, p.Capset(0, 1<<CAP_SYS_ADMIN), EPERM, "permitted beyond the old permitted set")
+	require.NoError(t, p.Capset(0, 0))
+	c := p.Cred()
+	require.Equal(t, Cred{UID: 0, GID: 100, Groups: []uint32{5, 6}, Caps: 0}, c)
+	q := p.Clone()
+	q.Groups[0] = 9
+	require.Equal(t, uint32(5), p.Groups[0], "Clone shares nothing")
+}
