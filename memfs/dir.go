@@ -12,10 +12,11 @@ const firstCookie = 2
 
 // dirData is a directory's entries.
 //
-// Invariants: names and the non-nil elements of order hold the same
-// entries; order is sorted by cookie; every cookie is below next, so an
-// entry keeps its cookie until it is removed and a new entry sorts after
-// every existing one. holes counts the nil elements of order.
+// Invariants: names and the live elements of order (n != nil) hold the
+// same entries; a removed entry stays in order as a tombstone (n == nil)
+// until the next compaction; order is sorted by cookie; every cookie is
+// below next, so an entry keeps its cookie until it is removed and a new
+// entry sorts after every existing one. holes counts the tombstones.
 type dirData struct {
 	parent *node // the directory holding this one; the root is its own parent
 	names  map[string]*dirent
@@ -50,16 +51,12 @@ func (d *dirData) add(name string, n *node) {
 func (d *dirData) remove(name string) {
 	e := d.names[name]
 	delete(d.names, name)
-	i := d.index(e.cookie)
-	for d.order[i] != e {
-		i++
-	}
-	d.order[i] = nil
+	e.n = nil // a tombstone: it keeps its cookie, so order stays sorted
 	d.holes++
 	if d.holes > 16 && d.holes > len(d.order)/2 {
 		live := d.order[:0]
 		for _, e := range d.order {
-			if e != nil {
+			if e.n != nil {
 				live = append(live, e)
 			}
 		}
@@ -69,18 +66,10 @@ func (d *dirData) remove(name string) {
 	}
 }
 
-// index returns the position in order of the first entry whose cookie is
-// at least cookie (nil elements keep their removed entry's position, so
-// it searches the live neighbours).
+// index returns the position in order of the first entry, live or
+// tombstone, whose cookie is at least cookie.
 func (d *dirData) index(cookie uint64) int {
-	return sort.Search(len(d.order), func(i int) bool {
-		for j := i; j < len(d.order); j++ {
-			if e := d.order[j]; e != nil {
-				return e.cookie >= cookie
-			}
-		}
-		return true
-	})
+	return sort.Search(len(d.order), func(i int) bool { return d.order[i].cookie >= cookie })
 }
 
 func (d *dirData) empty() bool { return len(d.names) == 0 }

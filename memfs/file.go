@@ -220,7 +220,7 @@ func (f *file) ReadDir(cookie uint64, emit func(vfs.DirEntry) bool) error {
 		k := 0
 		for i := d.index(cookie); i < len(d.order) && k < len(batch); i++ {
 			e := d.order[i]
-			if e == nil {
+			if e.n == nil {
 				continue
 			}
 			batch[k] = vfs.DirEntry{Name: e.name, Ino: e.n.ino, Type: e.n.mode.Load().Type(), Next: e.cookie + 1}
