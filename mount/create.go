@@ -178,6 +178,9 @@ func (c *FsContext) Link(oldpath, newpath string) error {
 		if old.Mount != op.dir.Mount {
 			return vfs.EXDEV
 		}
+		if err := c.k.mayLinkat(old.Dentry, cred); err != nil {
+			return err
+		}
 		if err := mayCreate(op.dir.Dentry, cred); err != nil {
 			return err
 		}
@@ -187,6 +190,27 @@ func (c *FsContext) Link(oldpath, newpath string) error {
 		_, err := op.dir.Dentry.Link(op.last, old.Dentry)
 		return err
 	})
+}
+
+// mayLinkat is Linux's may_linkat: with fs.protected_hardlinks, only
+// the owner, a holder of CAP_FOWNER, or a caller who may read and write
+// a regular file without set-ID bits may link to it (EPERM).
+func (k *Kernel) mayLinkat(d *vfs.Dentry, cred *vfs.Cred) error {
+	if k.unprotectedHardlinks.Load() {
+		return nil
+	}
+	a, err := d.Inode().Getattr()
+	if err != nil {
+		return err
+	}
+	if a.UID == cred.UID || cred.Caps.Has(vfs.CAP_FOWNER) {
+		return nil
+	}
+	if a.Mode.IsRegular() && a.Mode&vfs.ModeSetuid == 0 && a.Mode&(vfs.ModeSetgid|0o010) != vfs.ModeSetgid|0o010 &&
+		vfs.Permission(&a, cred, vfs.MayRead|vfs.MayWrite) == nil {
+		return nil
+	}
+	return vfs.EPERM
 }
 
 func (c *FsContext) getUmask() uint32 { return c.state().umask }

@@ -28,6 +28,19 @@
 // helpers Bind, RBind, Move, Remount, RemountBind, SetPropagation and
 // Unmount sit on top of Mount and Umount2.
 //
+// Credentials and permissions: every walk checks search permission, every
+// operation the permissions Linux checks (write and search on parents,
+// the sticky bit, ownership or CAP_FOWNER for chmod and utimes, read or
+// write for open and O_TRUNC, write on a directory that changes parent),
+// with the capabilities that bypass them (CAP_DAC_OVERRIDE,
+// CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID, CAP_CHOWN, CAP_MKNOD);
+// writes and truncates drop set-ID bits as file_remove_privs does; mount,
+// umount2, pivot_root and unshare need CAP_SYS_ADMIN and chroot
+// CAP_SYS_CHROOT, checked in Linux's order relative to the path errors.
+// fs.protected_hardlinks is on (Kernel.SetProtectedHardlinks), as
+// distributions set it; fs.protected_symlinks, protected_regular and
+// protected_fifos are off and not implemented, as in Linux's own default.
+//
 // Not implemented: user namespaces (so no MNT_LOCKED mounts), the new
 // mount API (fsopen, open_tree, move_mount), automounts, idmapped mounts
 // and nsfs bind mounts. O_TMPFILE fails with EOPNOTSUPP. Block devices

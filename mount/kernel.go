@@ -63,6 +63,9 @@ type Kernel struct {
 
 	pipesMu sync.Mutex
 	pipes   map[vfs.Inode]*pipe // FIFOs open at either end
+
+	// unprotectedHardlinks is fs.protected_hardlinks = 0.
+	unprotectedHardlinks atomic.Bool
 }
 
 type fsType struct {
@@ -127,6 +130,13 @@ func (k *Kernel) SetMountMax(n int) {
 	k.mountMax = n
 	k.mu.Unlock()
 }
+
+// SetProtectedHardlinks sets fs.protected_hardlinks. On (the default
+// here, as distributions configure Linux: systemd sets it), link(2) of
+// a file the caller neither owns nor may read and write, or of a
+// set-ID or non-regular file, is EPERM without CAP_FOWNER. Linux's own
+// default is off.
+func (k *Kernel) SetProtectedHardlinks(on bool) { k.unprotectedHardlinks.Store(!on) }
 
 // lockMounts takes the mount lock for writing and opens a change window
 // (seq odd) for lock-free walkers. Everything that changes the mount

@@ -182,6 +182,21 @@ func (c *FsContext) Renameat2(oldpath, newpath string, flags uint32) error {
 	if !src.IsDir() && (from.trailing || !exchange && to.trailing) {
 		return vfs.ENOTDIR
 	}
+	// The ancestry traps and a rename onto the source's own inode come
+	// before the permission checks (do_renameat2, then vfs_rename);
+	// Dentry.Rename checks them again under its locks.
+	if to.dir.Dentry.IsAncestor(src) {
+		return vfs.EINVAL
+	}
+	if dst != nil && from.dir.Dentry.IsAncestor(dst) {
+		if exchange {
+			return vfs.EINVAL
+		}
+		return vfs.ENOTEMPTY
+	}
+	if dst != nil && src.Inode() == dst.Inode() {
+		return nil
+	}
 	if err := mayDeletePerm(from.dir.Dentry, src, cred); err != nil {
 		return err
 	}
@@ -192,6 +207,30 @@ func (c *FsContext) Renameat2(oldpath, newpath string, flags uint32) error {
 	}
 	if err != nil {
 		return err
+	}
+	if dst != nil && !exchange {
+		switch {
+		case src.IsDir() && !dst.IsDir():
+			return vfs.ENOTDIR
+		case !src.IsDir() && dst.IsDir():
+			return vfs.EISDIR
+		}
+	}
+	// A directory that changes parent gets a new "..": it must be
+	// writable itself.
+	if from.dir.Dentry != to.dir.Dentry {
+		for _, d := range []*vfs.Dentry{src, dst} {
+			if d == nil || !d.IsDir() || (d == dst && !exchange) {
+				continue
+			}
+			a, err := d.Inode().Getattr()
+			if err != nil {
+				return err
+			}
+			if err := vfs.Permission(&a, cred, vfs.MayWrite); err != nil {
+				return err
+			}
+		}
 	}
 	ns := c.Namespace()
 	return from.dir.Dentry.Rename(from.last, to.dir.Dentry, to.last, flags, func(d *vfs.Dentry) error {

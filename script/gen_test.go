@@ -226,6 +226,12 @@ var (
 	sizes      = []int{0, 1, 3, 10, 100, -1}
 	fdNames    = []string{"f1", "f2", "f3"}
 	procNames  = []string{"init", "p2", "p2", "p3"}
+	// creds are setcred arguments: users, groups and the capabilities
+	// that bypass permission checks; once dropped, later ones mostly
+	// fail EPERM, as on Linux.
+	creds = []string{"1000 1000", "1000 1000", "1001 1000", "1000 0", "0 0",
+		"1000 1000 CAP_DAC_OVERRIDE", "1000 1000 CAP_DAC_READ_SEARCH", "1000 1000 CAP_FOWNER",
+		"1000 1000 CAP_SETUID|CAP_SETGID|CAP_FOWNER", "0 0 CAP_SYS_ADMIN"}
 	accModes   = []string{"O_RDONLY", "O_WRONLY", "O_RDWR"}
 	openExtras = []string{"O_CREAT", "O_EXCL", "O_TRUNC", "O_APPEND", "O_DIRECTORY", "O_NOFOLLOW", "O_PATH"}
 )
@@ -262,7 +268,7 @@ var kinds = kindTable{
 	{"symlink", 9}, {"link", 4}, {"mknod", 3}, {"write", 8}, {"append", 3},
 	{"truncate", 3}, {"chmod", 3}, {"open", 8}, {"close", 3}, {"fchdir", 3},
 	{"chdir", 5}, {"mount", 3}, {"umount2", 2}, {"mountinfo", 1},
-	{"chroot", 1}, {"fork", 2}, {"as", 2}, {"kill", 1},
+	{"chroot", 1}, {"fork", 2}, {"as", 2}, {"kill", 1}, {"setcred", 2},
 }
 
 // stepGen draws one step of a file-operation script.
@@ -308,6 +314,9 @@ func drawStep(t *rapid.T, kind string) step {
 		s.render = func(*renderer) {}
 	case "getcwd", "mountinfo":
 		s.render = func(r *renderer) { r.emit("%s", kind) }
+	case "setcred":
+		c := pick(t, creds, "cred")
+		s.render = func(r *renderer) { r.emit("setcred %s", c) }
 	case "mkdir":
 		one(true, func(t *rapid.T) string { return pick(t, mkdirModes, "mode") })
 	case "rename", "link":
