@@ -154,13 +154,18 @@ func (d *Dentry) Put() {
 
 // kill marks d dead, removed from the tree; if its inode has no link left
 // and d is held, d counts as an orphan of its superblock until released.
+// A removed directory has no link left; for a file the backend is asked,
+// and one whose answer is an error counts as an orphan, the safe side (a
+// read-only remount is refused while it is held).
 func (d *Dentry) kill() {
 	d.dead.Store(true)
 	if d.refs.Load() == 0 {
 		return
 	}
-	if a, err := d.inode.Getattr(); err != nil || a.Nlink != 0 {
-		return
+	if !d.isDir {
+		if a, err := d.inode.Getattr(); err == nil && a.Nlink != 0 {
+			return
+		}
 	}
 	d.orphaned.Store(true)
 	d.sb.orphans.Add(1)
@@ -219,11 +224,18 @@ func (d *Dentry) addChild(name string, ino Inode) (*Dentry, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Dentry{sb: d.sb, inode: ino, typ: a.Mode.Type(), isDir: a.Mode.IsDir()}
+	return d.addChildOfType(name, ino, a.Mode.Type()), nil
+}
+
+// addChildOfType is addChild for an inode whose type is known (one just
+// made): it asks the backend nothing, so it cannot fail after the backend
+// made the inode. d.mu is held.
+func (d *Dentry) addChildOfType(name string, ino Inode, typ Mode) *Dentry {
+	c := &Dentry{sb: d.sb, inode: ino, typ: typ, isDir: typ == ModeDir}
 	c.name.Store(&name)
 	c.parent.Store(d)
 	d.setChild(name, c)
-	return c, nil
+	return c
 }
 
 // setChild caches c as d's child called name. d.mu is held.
@@ -306,7 +318,7 @@ func (d *Dentry) Cached(name string) *Dentry {
 }
 
 // create runs op to make the entry name in d and caches the result.
-func (d *Dentry) create(name string, op func() (Inode, error)) (*Dentry, error) {
+func (d *Dentry) create(name string, typ Mode, op func() (Inode, error)) (*Dentry, error) {
 	if !d.isDir {
 		return nil, ENOTDIR
 	}
@@ -324,27 +336,27 @@ func (d *Dentry) create(name string, op func() (Inode, error)) (*Dentry, error) 
 	if err != nil {
 		return nil, err
 	}
-	return d.addChild(name, ino)
+	return d.addChildOfType(name, ino, typ), nil
 }
 
 // Create makes the regular file name in d.
 func (d *Dentry) Create(name string, o CreateOpts) (*Dentry, error) {
-	return d.create(name, func() (Inode, error) { return d.inode.Create(name, o) })
+	return d.create(name, ModeRegular, func() (Inode, error) { return d.inode.Create(name, o) })
 }
 
 // Mkdir makes the directory name in d.
 func (d *Dentry) Mkdir(name string, o CreateOpts) (*Dentry, error) {
-	return d.create(name, func() (Inode, error) { return d.inode.Mkdir(name, o) })
+	return d.create(name, ModeDir, func() (Inode, error) { return d.inode.Mkdir(name, o) })
 }
 
 // Mknod makes the device node, FIFO or socket name in d.
 func (d *Dentry) Mknod(name string, o CreateOpts) (*Dentry, error) {
-	return d.create(name, func() (Inode, error) { return d.inode.Mknod(name, o) })
+	return d.create(name, o.Mode.Type(), func() (Inode, error) { return d.inode.Mknod(name, o) })
 }
 
 // Symlink makes the symbolic link name in d, pointing to target.
 func (d *Dentry) Symlink(name, target string, o CreateOpts) (*Dentry, error) {
-	return d.create(name, func() (Inode, error) { return d.inode.Symlink(name, target, o) })
+	return d.create(name, ModeSymlink, func() (Inode, error) { return d.inode.Symlink(name, target, o) })
 }
 
 // Link gives target, a non-directory of the same superblock, the extra
@@ -352,7 +364,7 @@ func (d *Dentry) Symlink(name, target string, o CreateOpts) (*Dentry, error) {
 // ENOENT for a dead d) first, then EXDEV across superblocks, EPERM for a
 // directory and ENOENT for a dead target.
 func (d *Dentry) Link(name string, target *Dentry) (*Dentry, error) {
-	return d.create(name, func() (Inode, error) {
+	return d.create(name, target.typ, func() (Inode, error) {
 		if target.sb != d.sb {
 			return nil, EXDEV
 		}
