@@ -177,7 +177,7 @@ func (n *node) remove(name string, dir bool) error {
 	}
 	cu := c.upper.Load()
 	switch {
-	case len(c.lowers) == 0:
+	case !n.lowerPositive(name, c):
 		// Pure upper: no lower name to hide.
 		if dir {
 			err = pu.Rmdir(name, nil)
@@ -209,6 +209,23 @@ func (n *node) remove(name string, dir bool) error {
 	}
 	n.dropChild(name)
 	return nil
+}
+
+// lowerPositive reports whether a lower layer of directory n shows the
+// name of its child c, which then needs a whiteout when c goes (Linux's
+// ovl_lower_positive).
+func (n *node) lowerPositive(name string, c *node) bool {
+	if len(c.lowers) > 0 {
+		return true
+	}
+	for _, ld := range n.lowers {
+		d, err := ld.Lookup(name)
+		if err != nil {
+			continue
+		}
+		return !n.fs.isWhiteout(d)
+	}
+	return false
 }
 
 // checkEmpty reports ENOTEMPTY when the merged directory shows entries.
@@ -304,10 +321,11 @@ func (n *node) Rename(oldName string, newDir vfs.Inode, newName string, flags ui
 	}
 	var rflags uint32
 	cleanup := false
+	positive := n.lowerPositive(oldName, src)
 	switch {
-	case len(src.lowers) > 0 && l.whiteout:
+	case positive && l.whiteout:
 		rflags = vfs.RENAME_EXCHANGE // the whiteout moves to the old name
-	case len(src.lowers) > 0:
+	case positive:
 		rflags = vfs.RENAME_WHITEOUT
 	case l.whiteout:
 		rflags, cleanup = vfs.RENAME_EXCHANGE, true
