@@ -3,6 +3,7 @@ package overlay
 import (
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/mountkit/mountkit/vfs"
 )
@@ -163,8 +164,9 @@ func (fsys *FS) copyXattrs(src, dst *vfs.Dentry) error {
 		}
 		return err
 	}
+	esc := fsys.prefix + "overlay."
 	for _, x := range names {
-		if len(x) >= len(fsys.prefix) && x[:len(fsys.prefix)] == fsys.prefix {
+		if strings.HasPrefix(x, fsys.prefix) && !strings.HasPrefix(x, esc) {
 			continue
 		}
 		v, err := src.Inode().Getxattr(x)

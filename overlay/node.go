@@ -198,9 +198,28 @@ func (n *node) child(name string, l layers) *node {
 	}
 	if l.upper != nil {
 		c.upper.Store(l.upper)
+		if c.typ == vfs.ModeDir && len(l.lowers) > 0 {
+			n.fs.fixOrigin(n, c)
+		}
 	}
 	n.setChild(name, c)
 	return c
+}
+
+// fixOrigin records on the upper directory of a merged directory c the
+// lower directory it merges with, and marks its parent impure, as Linux's
+// ovl_fix_origin does on lookup.
+func (fsys *FS) fixOrigin(parent, c *node) {
+	u := c.upper.Load()
+	if _, err := u.Inode().Getxattr(fsys.prefix + "origin"); err != vfs.ENODATA {
+		return
+	}
+	origin := []byte(originTag + strconv.FormatUint(c.ino, 10))
+	if u.Inode().Setxattr(fsys.prefix+"origin", origin, 0) == nil {
+		if pu := parent.upper.Load(); pu != nil {
+			_ = fsys.setImpure(pu)
+		}
+	}
 }
 
 // setChild records c as the node of name; n.mu is held.
@@ -274,39 +293,48 @@ func (n *node) Open(flags int) (vfs.File, error) {
 	return n.real().Inode().Open(flags)
 }
 
-// own reports whether name is one of the overlay's private attributes,
-// which the merged view neither shows nor lets be changed.
-func (n *node) own(name string) bool { return strings.HasPrefix(name, n.fs.prefix) }
+// The overlay's private attributes (fs.prefix + "opaque", ...) are not
+// seen through the merged view. An attribute of that namespace set or
+// read through the overlay is stored escaped, under fs.prefix +
+// "overlay.", so that an overlay can be a layer of another (Linux 6.7's
+// xattr escaping).
+
+// realXattr maps an attribute name of the merged view to the real file's.
+func (n *node) realXattr(name string) string {
+	if rest, ok := strings.CutPrefix(name, n.fs.prefix); ok {
+		return n.fs.prefix + "overlay." + rest
+	}
+	return name
+}
 
 // Getxattr returns an attribute of the real file.
 func (n *node) Getxattr(name string) ([]byte, error) {
-	if n.own(name) {
-		return nil, vfs.EOPNOTSUPP
-	}
-	return n.real().Inode().Getxattr(name)
+	return n.real().Inode().Getxattr(n.realXattr(name))
 }
 
 // Setxattr copies the file up and sets the attribute on the upper file.
 func (n *node) Setxattr(name string, value []byte, flags int) error {
-	if n.own(name) {
-		return vfs.EOPNOTSUPP
-	}
 	u, err := n.copyUp()
 	if err != nil {
 		return err
 	}
-	return u.Inode().Setxattr(name, value, flags)
+	return u.Inode().Setxattr(n.realXattr(name), value, flags)
 }
 
-// Listxattr lists the real file's attributes less the overlay's own.
+// Listxattr lists the real file's attributes less the overlay's own,
+// escaped ones under their merged-view names.
 func (n *node) Listxattr() ([]string, error) {
 	names, err := n.real().Inode().Listxattr()
 	if err != nil {
 		return nil, err
 	}
 	out := names[:0:0]
+	esc := n.fs.prefix + "overlay."
 	for _, x := range names {
-		if !n.own(x) {
+		switch {
+		case strings.HasPrefix(x, esc):
+			out = append(out, n.fs.prefix+x[len(esc):])
+		case !strings.HasPrefix(x, n.fs.prefix):
 			out = append(out, x)
 		}
 	}
@@ -315,15 +343,13 @@ func (n *node) Listxattr() ([]string, error) {
 
 // Removexattr copies the file up and removes the attribute there.
 func (n *node) Removexattr(name string) error {
-	if n.own(name) {
-		return vfs.EOPNOTSUPP
-	}
-	if _, err := n.real().Inode().Getxattr(name); err != nil {
+	real := n.realXattr(name)
+	if _, err := n.real().Inode().Getxattr(real); err != nil {
 		return err
 	}
 	u, err := n.copyUp()
 	if err != nil {
 		return err
 	}
-	return u.Inode().Removexattr(name)
+	return u.Inode().Removexattr(real)
 }

@@ -16,9 +16,12 @@ func readDir(d *vfs.Dentry, emit func(vfs.DirEntry) bool) error {
 
 // readMerged calls emit for the visible entries of the merged directory
 // n in Linux's order (ovl_dir_read_merged): the lowest layer's entries
-// first, then those of the upper and middle layers, top down, each name
-// once, whiteouts hiding the names below them and never shown. Entries
-// keep the inode number stat would report.
+// first, in its order (a name seen in a layer above keeps what that layer
+// said of it), then the other names of the upper and middle layers, top
+// down. Whiteouts hide the names below them and are never shown. An entry
+// of the upper layer carries the inode number stat reports when the upper
+// directory is impure (holds copied-up entries), its own otherwise, as
+// Linux's ovl_cache_update does.
 func (n *node) readMerged(emit func(vfs.DirEntry) bool) error {
 	fsys := n.fs
 	var dirs []*vfs.Dentry
@@ -38,66 +41,63 @@ func (n *node) readMerged(emit func(vfs.DirEntry) bool) error {
 		vfs.DirEntry
 		whiteout bool
 		upper    bool
+		moved    bool // listed with the lowest layer's entries
 	}
-	seen := map[string]int{} // name -> index in list
-	var list, lowest []entry
-	impure := false
-	if upper != nil {
-		if _, err := upper.Inode().Getxattr(fsys.prefix + "impure"); err == nil {
-			impure = true
-		}
-	}
+	seen := map[string]*entry{}
+	var list, lowest []*entry
 	for i, d := range dirs {
-		last := i == len(dirs)-1 && len(dirs) > 1
+		last := i == len(dirs)-1
 		isUpper := d == upper
 		err := readDir(d, func(e vfs.DirEntry) bool {
-			if j, ok := seen[e.Name]; ok {
-				if j < 0 {
+			p := seen[e.Name]
+			if p == nil {
+				p = &entry{DirEntry: e, upper: isUpper}
+				if e.Type == vfs.ModeCharDevice || e.Type == 0 {
+					if c, err := d.Lookup(e.Name); err == nil && fsys.isWhiteout(c) {
+						p.whiteout = true
+					}
+				}
+				seen[e.Name] = p
+				if !last {
+					list = append(list, p)
 					return true
 				}
-				// A directory of the upper layer shows the inode
-				// number of the lower directory it merges with.
-				p := &list[j]
-				if p.upper && p.Type == vfs.ModeDir && e.Type == vfs.ModeDir && !p.whiteout {
-					if c, err := upper.Lookup(e.Name); err == nil && !fsys.isOpaque(c) {
-						p.Ino = e.Ino
-					}
-					p.upper = false
-				}
-				return true
 			}
-			en := entry{DirEntry: e, upper: isUpper}
-			if e.Type == vfs.ModeCharDevice || e.Type == 0 {
-				if c, err := d.Lookup(e.Name); err == nil && fsys.isWhiteout(c) {
-					en.whiteout = true
-				}
+			if last && !p.moved {
+				p.moved = true
+				lowest = append(lowest, p)
 			}
-			if isUpper && impure && !en.whiteout && e.Type != vfs.ModeDir {
-				if c, err := d.Lookup(e.Name); err == nil {
-					if ino, ok := fsys.originIno(c); ok {
-						en.Ino = ino
-					}
-				}
-			}
-			if last {
-				lowest = append(lowest, en)
-				seen[e.Name] = -1
-				return true
-			}
-			seen[e.Name] = len(list)
-			list = append(list, en)
 			return true
 		})
 		if err != nil {
 			return err
 		}
 	}
-	for _, e := range append(lowest, list...) {
-		if e.whiteout {
-			continue
+	impure := false
+	if upper != nil {
+		_, err := upper.Inode().Getxattr(fsys.prefix + "impure")
+		impure = err == nil
+	}
+	out := func(p *entry) bool {
+		if p.whiteout {
+			return true
 		}
+		e := p.DirEntry
 		e.Next = 0
-		if !emit(e.DirEntry) {
+		if p.upper && impure {
+			if c, err := n.Lookup(e.Name); err == nil {
+				e.Ino = c.(*node).ino
+			}
+		}
+		return emit(e)
+	}
+	for _, p := range lowest {
+		if !out(p) {
+			return nil
+		}
+	}
+	for _, p := range list {
+		if !p.moved && !out(p) {
 			return nil
 		}
 	}
