@@ -215,7 +215,7 @@ func (n *node) remove(name string, dir bool) error {
 // name of its child c, which then needs a whiteout when c goes (Linux's
 // ovl_lower_positive).
 func (n *node) lowerPositive(name string, c *node) bool {
-	if len(c.lowers) > 0 {
+	if c.upper.Load() == nil {
 		return true
 	}
 	for _, ld := range n.lowers {
@@ -231,7 +231,7 @@ func (n *node) lowerPositive(name string, c *node) bool {
 // checkEmpty reports ENOTEMPTY when the merged directory shows entries.
 func (n *node) checkEmpty() error {
 	empty := true
-	err := n.readMerged(func(e vfs.DirEntry) bool {
+	err := n.readMerged(true, func(e vfs.DirEntry) bool {
 		empty = false
 		return false
 	})

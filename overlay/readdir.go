@@ -22,7 +22,11 @@ func readDir(d *vfs.Dentry, emit func(vfs.DirEntry) bool) error {
 // of the upper layer carries the inode number stat reports when the upper
 // directory is impure (holds copied-up entries), its own otherwise, as
 // Linux's ovl_cache_update does.
-func (n *node) readMerged(emit func(vfs.DirEntry) bool) error {
+//
+// A directory of one layer with no origin record is read as it is,
+// whiteouts and all (Linux's ovl_dir_is_real), unless all is set: rmdir's emptiness
+// check reads every directory as merged.
+func (n *node) readMerged(all bool, emit func(vfs.DirEntry) bool) error {
 	fsys := n.fs
 	var dirs []*vfs.Dentry
 	upper := n.upper.Load()
@@ -30,8 +34,7 @@ func (n *node) readMerged(emit func(vfs.DirEntry) bool) error {
 		dirs = append(dirs, upper)
 	}
 	dirs = append(dirs, n.lowers...)
-	if len(dirs) == 1 && !(upper != nil && fsys.isOpaque(upper)) {
-		// A directory of one layer is read as it is (ovl_dir_is_real).
+	if len(dirs) == 1 && !all && !fsys.hasOrigin(dirs[0]) {
 		return readDir(dirs[0], func(e vfs.DirEntry) bool {
 			e.Next = 0
 			return emit(e)
@@ -128,7 +131,7 @@ func (f *dirFile) Close() error                             { return nil }
 func (f *dirFile) ReadDir(cookie uint64, emit func(vfs.DirEntry) bool) error {
 	if cookie <= 2 || f.entries == nil {
 		f.entries = f.entries[:0]
-		err := f.n.readMerged(func(e vfs.DirEntry) bool {
+		err := f.n.readMerged(false, func(e vfs.DirEntry) bool {
 			f.entries = append(f.entries, e)
 			return true
 		})
@@ -150,4 +153,10 @@ func (f *dirFile) ReadDir(cookie uint64, emit func(vfs.DirEntry) bool) error {
 		}
 	}
 	return nil
+}
+
+// hasOrigin reports whether d records a lower origin.
+func (fsys *FS) hasOrigin(d *vfs.Dentry) bool {
+	_, err := d.Inode().Getxattr(fsys.prefix + "origin")
+	return err == nil
 }
