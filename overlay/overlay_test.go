@@ -1,7 +1,6 @@
 package overlay_test
 
 import (
-	"io"
 	"strings"
 	"testing"
 
@@ -49,9 +48,16 @@ func read(t testing.TB, c *mount.FsContext, path string) string {
 	f, err := c.Open(path, vfs.O_RDONLY, 0)
 	require.NoError(t, err, path)
 	defer f.Close()
-	b, err := io.ReadAll(f)
-	require.NoError(t, err)
-	return string(b)
+	var b []byte
+	buf := make([]byte, 512)
+	for {
+		n, err := f.Read(buf) // read(2): 0 at end of file
+		require.NoError(t, err)
+		if n == 0 {
+			return string(b)
+		}
+		b = append(b, buf[:n]...)
+	}
 }
 
 type dent struct {
