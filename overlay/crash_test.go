@@ -61,13 +61,7 @@ func view(t *testing.T, c *mount.FsContext, path string) string {
 // never partial, both through this mount and after a remount, and the
 // upper layer must hold no partial file.
 func TestCopyUpCrash(t *testing.T) {
-	ops := []struct {
-		name    string
-		path    string
-		do      func(c *mount.FsContext) error
-		old     string
-		changed string
-	}{
+	ops := []crashOp{
 		{"chmod", "/m/d/f", func(c *mount.FsContext) error { return c.Chmod("/m/d/f", 0o600) },
 			`"old data" 640 v`, `"old data" 600 v`},
 		{"append", "/m/d/f", func(c *mount.FsContext) error {
@@ -97,59 +91,58 @@ func TestCopyUpCrash(t *testing.T) {
 	}{{"writes", faultfs.Mutating}, {"all", nil}}
 	for _, op := range ops {
 		for _, filter := range filters {
-			t.Run(op.name+"/"+filter.name, func(t *testing.T) { crashSteps(t, op.name, op.path, op.do, op.old, op.changed, filter.count) })
+			t.Run(op.name+"/"+filter.name, func(t *testing.T) { crashSteps(t, op, filter.count) })
 		}
 	}
 }
 
-// crashSteps is one operation of TestCopyUpCrash with the faults in the
-// operations count selects.
-func crashSteps(t *testing.T, name, path string, do func(*mount.FsContext) error, old, changed string, count func(faultfs.Op) bool) {
-	op := struct {
-		name, path   string
-		do           func(*mount.FsContext) error
-		old, changed string
-	}{name, path, do, old, changed}
-	{
-		{
-			for n := int64(1); ; n++ {
-				require.Less(t, n, int64(1000), "the operation never succeeds")
-				c, ffs := faultWorld(t)
-				ffs.SetFilter(count)
-				ffs.FailAt(n, vfs.EIO)
-				err := op.do(c)
-				fired := ffs.Fired()
-				ffs.FailAt(0, 0)
-				if !fired {
-					require.NoError(t, err)
-					assert.Equal(t, op.changed, view(t, c, op.path))
-					t.Logf("%s: %d steps can fail", op.name, n-1)
-					return
-				}
-				seen := view(t, c, op.path)
-				if err == nil {
-					// The overlay worked around the fault (a whiteout
-					// that cannot be linked is made anew, as in Linux).
-					assert.Equal(t, op.changed, seen, "step %d", n)
-				} else if op.name == "rename" {
-					// A failed rename leaves the old name.
-					seen = view(t, c, "/m/d/f")
-					assert.Equal(t, "ENOENT", view(t, c, "/m/d/g"), "step %d", n)
-					assert.Equal(t, `"old data" 640 v`, seen, "step %d", n)
-				} else {
-					assert.Contains(t, []string{op.old, op.changed}, seen, "step %d", n)
-				}
-				// The upper layer holds the old file or the new one,
-				// whole, or nothing.
-				if st, err := c.Lstat("/f/u/d/f"); err == nil && st.Mode.Type() != vfs.ModeCharDevice {
-					assert.Equal(t, seen, view(t, c, "/f/u/d/f"), "step %d: the upper file is what the overlay shows", n)
-				}
-				// A fresh mount of the layers shows the same.
-				before := []string{view(t, c, "/m/d/f"), view(t, c, op.path)}
-				require.NoError(t, c.Umount2("/m", 0))
-				require.NoError(t, c.Mount("ov", "/m", "overlay", 0, "lowerdir=/l,upperdir=/f/u,workdir=/f/w"))
-				assert.Equal(t, before, []string{view(t, c, "/m/d/f"), view(t, c, op.path)}, "step %d after a remount", n)
-			}
+// crashOp is a system call of TestCopyUpCrash: what path shows before
+// (old) and after it (changed).
+type crashOp struct {
+	name, path   string
+	do           func(*mount.FsContext) error
+	old, changed string
+}
+
+// crashSteps runs op with a fault at each of the operations count
+// selects in turn.
+func crashSteps(t *testing.T, op crashOp, count func(faultfs.Op) bool) {
+	for n := int64(1); ; n++ {
+		require.Less(t, n, int64(1000), "the operation never succeeds")
+		c, ffs := faultWorld(t)
+		ffs.SetFilter(count)
+		ffs.FailAt(n, vfs.EIO)
+		err := op.do(c)
+		fired := ffs.Fired()
+		ffs.FailAt(0, 0)
+		if !fired {
+			require.NoError(t, err)
+			assert.Equal(t, op.changed, view(t, c, op.path))
+			t.Logf("%s: %d steps can fail", op.name, n-1)
+			return
 		}
+		seen := view(t, c, op.path)
+		if err == nil {
+			// The overlay worked around the fault (a whiteout
+			// that cannot be linked is made anew, as in Linux).
+			assert.Equal(t, op.changed, seen, "step %d", n)
+		} else if op.name == "rename" {
+			// A failed rename leaves the old name.
+			seen = view(t, c, "/m/d/f")
+			assert.Equal(t, "ENOENT", view(t, c, "/m/d/g"), "step %d", n)
+			assert.Equal(t, `"old data" 640 v`, seen, "step %d", n)
+		} else {
+			assert.Contains(t, []string{op.old, op.changed}, seen, "step %d", n)
+		}
+		// The upper layer holds the old file or the new one,
+		// whole, or nothing.
+		if st, err := c.Lstat("/f/u/d/f"); err == nil && st.Mode.Type() != vfs.ModeCharDevice {
+			assert.Equal(t, seen, view(t, c, "/f/u/d/f"), "step %d: the upper file is what the overlay shows", n)
+		}
+		// A fresh mount of the layers shows the same.
+		before := []string{view(t, c, "/m/d/f"), view(t, c, op.path)}
+		require.NoError(t, c.Umount2("/m", 0))
+		require.NoError(t, c.Mount("ov", "/m", "overlay", 0, "lowerdir=/l,upperdir=/f/u,workdir=/f/w"))
+		assert.Equal(t, before, []string{view(t, c, "/m/d/f"), view(t, c, op.path)}, "step %d after a remount", n)
 	}
 }
