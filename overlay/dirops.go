@@ -126,15 +126,13 @@ func (n *node) Link(name string, target vfs.Inode) error {
 	if err != nil {
 		return err
 	}
-	c, err := n.createObject(name, func(dir *vfs.Dentry, name string) (*vfs.Dentry, error) { return dir.Link(name, tu) })
-	if err != nil {
+	if _, err := n.createObject(name, func(dir *vfs.Dentry, name string) (*vfs.Dentry, error) { return dir.Link(name, tu) }); err != nil {
 		return err
 	}
 	// Both names are one file: the new name shares the target's node.
 	n.mu.Lock()
 	n.setChild(name, t)
 	n.mu.Unlock()
-	_ = c
 	return nil
 }
 
@@ -361,7 +359,7 @@ func (fsys *FS) clearEmpty(dir *vfs.Dentry, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := fsys.copyXattrs(old, d); err == nil {
+	if err = fsys.copyXattrs(old, d); err == nil {
 		err = d.Inode().Setxattr(fsys.prefix+"opaque", []byte("y"), 0)
 	}
 	if err == nil {
