@@ -104,7 +104,8 @@ func unescape(s string) string {
 }
 
 // splitLowers splits a lowerdir= value at colons not escaped by a
-// backslash; "::" starts the data-only layers. An empty layer is EINVAL.
+// backslash; "::" starts the data-only layers, which "::" separates too.
+// An empty layer is EINVAL.
 func splitLowers(v string) ([]layerArg, error) {
 	var out []layerArg
 	data := false
@@ -122,12 +123,15 @@ func splitLowers(v string) ([]layerArg, error) {
 			return nil, vfs.EINVAL
 		}
 		out = append(out, layerArg{path: unescape(part), raw: part, data: data})
-		if i+1 < len(v) && v[i+1] == ':' {
-			if data {
-				return nil, vfs.EINVAL
+		if i < len(v) {
+			double := i+1 < len(v) && v[i+1] == ':'
+			if data && !double {
+				return nil, vfs.EINVAL // data-only layers are separated by "::"
 			}
-			data = true
-			i++
+			if double {
+				data = true
+				i++
+			}
 		}
 		start = i + 1
 	}
