@@ -308,6 +308,15 @@ func (fsys *FS) Statfs() (vfs.Statfs, error) {
 // from their defaults.
 func (fsys *FS) Options() string { return fsys.cfg.String(fsys.sameFS) }
 
+// ReconfigureFlags is a remount: as in Linux, the data is ignored, and a
+// read-only overlay (no upper layer) cannot become read-write (EROFS).
+func (fsys *FS) ReconfigureFlags(data string, sbFlags uint32) error {
+	if sbFlags&vfs.SB_RDONLY == 0 && fsys.upper == nil {
+		return vfs.EROFS
+	}
+	return nil
+}
+
 // UpperRoot returns the upper layer's root directory, or nil for a
 // read-only overlay.
 func (fsys *FS) UpperRoot() *vfs.Dentry { return fsys.upper }

@@ -25,6 +25,15 @@ type Reconfigurer interface {
 	Reconfigure(data string) error
 }
 
+// FlagReconfigurer is implemented by a Filesystem whose remount depends
+// on the superblock flags asked for as well as on the data (Linux's
+// reconfigure sees both): an overlay without an upper layer refuses to
+// become read-write (EROFS). ReconfigureFlags is called where Reconfigure
+// would be, with the SB_* flags the superblock is to take, instead of it.
+type FlagReconfigurer interface {
+	ReconfigureFlags(data string, sbFlags uint32) error
+}
+
 // ReconfigureParser is implemented by a Reconfigurer that can check a
 // remount's data without applying it. Linux parses the data before it
 // checks whether the superblock may become read-only, so a malformed
