@@ -106,8 +106,12 @@ func (n *node) Mkdir(name string, o vfs.CreateOpts) (vfs.Inode, error) {
 	return n.createObject(name, func(dir *vfs.Dentry, name string) (*vfs.Dentry, error) { return dir.Mkdir(name, o) })
 }
 
-// Mknod makes a device node, FIFO or socket in the upper layer.
+// Mknod makes a device node, FIFO or socket in the upper layer; a
+// character device 0/0, which would be a whiteout, is EPERM.
 func (n *node) Mknod(name string, o vfs.CreateOpts) (vfs.Inode, error) {
+	if o.Mode.Type() == vfs.ModeCharDevice && o.Rdev == 0 {
+		return nil, vfs.EPERM
+	}
 	return n.createObject(name, func(dir *vfs.Dentry, name string) (*vfs.Dentry, error) { return dir.Mknod(name, o) })
 }
 

@@ -15,8 +15,10 @@ import (
 // A script builds random lower and upper trees under /l (and, half of the
 // time, a second lower layer /l2) and /u: files with small contents,
 // directories, symbolic links, FIFOs, and whiteouts (character devices
-// 0/0) in the upper and second lower layers; it mounts the overlay on /m
-// (lowerdir=/l[:/l2],upperdir=/u,workdir=/w), applies 5 to 25 random file
+// 0/0) in the upper and second lower layers (the upper and work
+// directories are on a tmpfs of their own, /t, a third of the time); it
+// mounts the overlay on /m (lowerdir=/l[:/l2],upperdir=/u,workdir=/w),
+// applies 5 to 25 random file
 // operations through /m on paths drawn from the names the trees use
 // (a, b, c, and one level below: a/b, ...), and finally prints the
 // merged view and the upper directory: ls, lstat and cat of every path of
@@ -107,7 +109,9 @@ func drawOvOp(t *rapid.T) string {
 	case "symlink":
 		return fmt.Sprintf("symlink %s %s", ovTarget(rapid.SampledFrom([]string{"", "x"}).Draw(t, "target")), p)
 	case "mknod":
-		return fmt.Sprintf("mknod %s p 0 0", p)
+		// A character device 0/0 made through the overlay is a
+		// whiteout in the upper layer.
+		return fmt.Sprintf("mknod %s %s", p, rapid.SampledFrom([]string{"p 0 0", "c 0 0", "c 1 3"}).Draw(t, "node"))
 	}
 	return op + " " + p
 }
@@ -138,15 +142,21 @@ var overlayScriptGen = rapid.Custom(func(t *rapid.T) string {
 		renderOvTree(&b, "/l2", drawOvTree(t, "lower2", []string{"file", "dir", "dir", "whiteout"}, 6))
 		lowers = "/l:/l2"
 	}
-	renderOvTree(&b, "/u", drawOvTree(t, "upper", []string{"file", "dir", "whiteout", "symlink"}, 6))
-	mnt := fmt.Sprintf("mount ov /m overlay 0 lowerdir=%s,upperdir=/u,workdir=/w\n", lowers)
+	upper, work := "/u", "/w"
+	if rapid.IntRange(0, 2).Draw(t, "upper-fs") == 0 {
+		// Upper and work on a tmpfs of their own.
+		b.WriteString("mkdir /t\nmount none /t tmpfs 0\nmkdir /t/u\nmkdir /t/w\n")
+		upper, work = "/t/u", "/t/w"
+	}
+	renderOvTree(&b, upper, drawOvTree(t, "upper", []string{"file", "dir", "whiteout", "symlink"}, 6))
+	mnt := fmt.Sprintf("mount ov /m overlay 0 lowerdir=%s,upperdir=%s,workdir=%s\n", lowers, upper, work)
 	b.WriteString(mnt)
 	ops := rapid.SliceOfN(rapid.Custom(drawOvOp), 5, 25).Draw(t, "ops")
 	for _, op := range ops {
 		b.WriteString(op + "\n")
 	}
 	dumpOv(&b, "/m", true)
-	dumpOv(&b, "/u", false)
+	dumpOv(&b, upper, false)
 	if rapid.Bool().Draw(t, "remount") {
 		b.WriteString("umount2 /m 0\n")
 		b.WriteString(mnt)
