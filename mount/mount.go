@@ -99,6 +99,13 @@ func (c *FsContext) newMount(tgt Location, source, fstype *string, flags uint64,
 			l, err := c.Resolve(path, true)
 			return l.Dentry, err
 		},
+		LookupMount: func(path string) (vfs.MountedDentry, error) {
+			l, err := c.Resolve(path, true)
+			if err != nil {
+				return vfs.MountedDentry{}, err
+			}
+			return vfs.MountedDentry{Dentry: l.Dentry, Mount: l.Mount, ReadOnly: l.Mount.readOnly()}, nil
+		},
 	}
 	fs, err := t.newFS(req)
 	if err != nil {
@@ -134,7 +141,8 @@ func (c *FsContext) newMount(tgt Location, source, fstype *string, flags uint64,
 	if a.Mode.IsDir() != top.Dentry.IsDir() {
 		return discard(vfs.ENOTDIR)
 	}
-	sb := k.superblockOf(fs, uint32(flags&sbFlagsMask))
+	// The filesystem type may have added MS_RDONLY to req.Flags.
+	sb := k.superblockOf(fs, uint32((flags|req.Flags&MS_RDONLY)&sbFlagsMask))
 	devname := "none"
 	if source != nil {
 		devname = *source

@@ -52,7 +52,11 @@ func (c *FsContext) remount(tgt Location, flags uint64, data string) error {
 	if sbf&vfs.SB_RDONLY != 0 && old&vfs.SB_RDONLY == 0 && sb.busyForReadOnly() {
 		return vfs.EBUSY
 	}
-	if r, ok := sb.Filesystem().(vfs.Reconfigurer); ok {
+	if r, ok := sb.Filesystem().(vfs.FlagReconfigurer); ok {
+		if err := r.ReconfigureFlags(data, sbf); err != nil {
+			return err
+		}
+	} else if r, ok := sb.Filesystem().(vfs.Reconfigurer); ok {
 		if err := r.Reconfigure(data); err != nil {
 			return err
 		}

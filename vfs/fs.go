@@ -25,6 +25,15 @@ type Reconfigurer interface {
 	Reconfigure(data string) error
 }
 
+// FlagReconfigurer is implemented by a Filesystem whose remount depends
+// on the superblock flags asked for as well as on the data (Linux's
+// reconfigure sees both): an overlay without an upper layer refuses to
+// become read-write (EROFS). ReconfigureFlags is called where Reconfigure
+// would be, with the SB_* flags the superblock is to take, instead of it.
+type FlagReconfigurer interface {
+	ReconfigureFlags(data string, sbFlags uint32) error
+}
+
 // ReconfigureParser is implemented by a Reconfigurer that can check a
 // remount's data without applying it. Linux parses the data before it
 // checks whether the superblock may become read-only, so a malformed
@@ -126,7 +135,10 @@ type File interface {
 }
 
 // MountRequest is what a filesystem type is given to make a filesystem
-// for mount(2).
+// for mount(2). A filesystem type may add MS_RDONLY (1) to Flags to make
+// the new superblock read-only whatever the caller asked (Linux's fill_super
+// setting SB_RDONLY, as overlay does without an upper layer); the mount's
+// own flags stay those of the call.
 type MountRequest struct {
 	Source string // the source string, "" when NULL
 	Flags  uint64 // the mount(2) flags (MS_*)
@@ -136,6 +148,24 @@ type MountRequest struct {
 	// symbolic links; filesystems whose source or options name files
 	// (a block device, overlay's layers) use it.
 	Lookup func(path string) (*Dentry, error)
+	// LookupMount is Lookup that also reports the mount the path ends
+	// on, for filesystems built from directories of other mounts
+	// (overlay's layers). It may be nil (a request made by hand); the
+	// mount layer always sets it.
+	LookupMount func(path string) (MountedDentry, error)
+}
+
+// MountedDentry is a resolved path as a filesystem made from other
+// mounts' directories sees it: the dentry, an identity of the mount it
+// was reached through and whether writes through that mount are refused.
+type MountedDentry struct {
+	Dentry *Dentry
+	// Mount identifies the mount: two paths resolved on the same mount
+	// have equal, non-nil values.
+	Mount any
+	// ReadOnly reports that the mount or its superblock is read-only
+	// (Linux's __mnt_is_readonly).
+	ReadOnly bool
 }
 
 // NewFilesystemFunc makes a filesystem for a mount request. It may return
