@@ -59,7 +59,7 @@ const (
 	// compiledMask holds the controllers of the modelled kernel, which is
 	// this project's reference machine: rdma, misc and dmem are not built
 	// in, so their names are unknown (EINVAL).
-	compiledMask = 1<<nrSS - 1&^(1<<ssRdma|1<<ssMisc|1<<ssDmem)
+	compiledMask = (1<<nrSS - 1) &^ (1<<ssRdma | 1<<ssMisc | 1<<ssDmem)
 	// modelled holds the controllers cgroupfs implements.
 	modelled = 1<<ssCpuset | 1<<ssCPU | 1<<ssIO | 1<<ssMemory | 1<<ssPids
 )
