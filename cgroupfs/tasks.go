@@ -74,10 +74,11 @@ func (cg *Cgroup) chargeFork() error {
 	return nil
 }
 
-// NewProcess adds process pid, with the single thread pid, to cg, as
-// a fork from outside the hierarchy would: EEXIST if pid is taken, EINVAL
-// for a pid below 1, ENODEV for a removed cgroup, EAGAIN when a pids.max
-// refuses it.
+// NewProcess adds process pid, with the single thread pid, to cg, as a
+// fork from outside the hierarchy followed by a move to cg would: EEXIST if
+// pid is taken, EINVAL for a pid below 1, ENODEV for a removed cgroup,
+// EBUSY or EOPNOTSUPP where a move to cg is refused (see Move), EAGAIN
+// when a pids.max refuses it.
 func (h *Hierarchy) NewProcess(pid int, cg *Cgroup) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -89,6 +90,9 @@ func (h *Hierarchy) NewProcess(pid int, cg *Cgroup) error {
 	}
 	if cg.dead {
 		return vfs.ENODEV
+	}
+	if err := cg.vetDst(); err != nil {
+		return err
 	}
 	if err := cg.chargeFork(); err != nil {
 		return err

@@ -23,6 +23,6 @@ mkdir mkt_cap || exit 1
 stat -c '%a' mkt_cap > $O/child.dirmode
 dump mkt_cap > $O/child.modes
 contents mkt_cap > $O/child.contents
-python3 $(dirname "$0")/writes.py mkt_cap > $O/child.writes
+python3 $O/writes.py mkt_cap > $O/child.writes
 rmdir mkt_cap
 grep -w cgroup2 /proc/self/mountinfo | grep cgcap > $O/mountinfo
