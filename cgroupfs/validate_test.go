@@ -10,7 +10,7 @@ import (
 
 // newTestHierarchy has every controller, 4 CPUs, 2 memory nodes and the
 // block devices 8:0 and 8:16.
-func newTestHierarchy(t testing.TB) *Hierarchy {
+func newTestHierarchy(t require.TestingT) *Hierarchy {
 	h, err := New(Config{CPUs: 4, MemNodes: 2, Devices: []Device{{8, 0}, {8, 16}}})
 	require.NoError(t, err)
 	return h
