@@ -25,6 +25,9 @@ type fileSpec struct {
 	show  func(cg *Cgroup, f *file) (string, error) // nil: write-only (EINVAL on read)
 	write func(cg *Cgroup, f *file, buf string) error
 	index int
+	// maxWrite is the longest write accepted (E2BIG beyond): a page
+	// unless the cftype sets max_write_len.
+	maxWrite int
 }
 
 // mode is cgroup_file_mode: readable by all with a show function, writable
@@ -110,10 +113,26 @@ func init() {
 	ctl(ssPids, "peak", notOnRoot, showPidsPeak, nil)
 	ctl(ssPids, "events", notOnRoot, showPidsEvents(false), nil)
 	ctl(ssPids, "events.local", notOnRoot, showPidsEvents(true), nil)
+	for _, n := range []string{"cpuset.cpus", "cpuset.cpus.exclusive"} {
+		specByNameInit(n).maxWrite = 100 + 6*nrCPUs
+	}
+	specByNameInit("cpuset.mems").maxWrite = 100 + 6*maxNumNodes
 	for i, s := range specs {
 		s.index = i
+		if s.maxWrite == 0 {
+			s.maxWrite = pageSize
+		}
 		specByName[s.name] = s
 	}
+}
+
+func specByNameInit(name string) *fileSpec {
+	for _, s := range specs {
+		if s.name == name {
+			return s
+		}
+	}
+	panic("cgroupfs: no interface file " + name)
 }
 
 // present reports whether spec's file is in cg's directory now. h.mu is
@@ -202,7 +221,7 @@ func (cg *Cgroup) Write(name, data string) error {
 		return errNoent
 	}
 	f := &file{in: cg.fileInode(s), flags: vfs.O_WRONLY, gen: cg.gen(s)}
-	_, err, kill := cg.writeLocked(f, []byte(data))
+	_, kill, err := cg.writeLocked(f, []byte(data))
 	cg.h.mu.Unlock()
 	cg.h.runKill(kill)
 	return err

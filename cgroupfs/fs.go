@@ -313,11 +313,6 @@ func (in *fileInode) fresh() {
 	in.xattrs = nil
 }
 
-// live reports whether the inode's file exists now. h.mu is held.
-func (in *fileInode) live() bool {
-	return in.cg.present(in.spec) && in.cg.gen(in.spec) == in.gen
-}
-
 func (in *fileInode) Getattr() (vfs.Attr, error) {
 	h := in.cg.h
 	h.mu.Lock()
@@ -463,7 +458,7 @@ func (f *file) WriteAt(p []byte, _ int64) (int, error) {
 		h.mu.Unlock()
 		return 0, vfs.EBADF
 	}
-	n, err, kill := cg.writeLocked(f, p)
+	n, kill, err := cg.writeLocked(f, p)
 	h.mu.Unlock()
 	h.runKill(kill)
 	return n, err

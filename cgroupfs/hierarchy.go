@@ -253,8 +253,6 @@ type Cgroup struct {
 	ssGen        [nrSS]uint64 // bumped when a controller's files go away
 	files        map[string]*fileInode
 	dirIno       *dirInode
-	cpuUser      time.Duration
-	cpuSystem    time.Duration
 	ctl          controllers
 	peakWatchers map[*file]struct{}
 }

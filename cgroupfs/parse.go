@@ -3,6 +3,7 @@ package cgroupfs
 import (
 	"math"
 	"math/bits"
+	"strconv"
 	"strings"
 
 	"github.com/mountkit/mountkit/vfs"
@@ -313,35 +314,12 @@ func (l cpuList) String() string {
 		if b.Len() > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(itoa(int64(i)))
+		b.WriteString(strconv.Itoa(i))
 		if j > i {
 			b.WriteByte('-')
-			b.WriteString(itoa(int64(j)))
+			b.WriteString(strconv.Itoa(j))
 		}
 		i = j
 	}
 	return b.String()
-}
-
-func itoa(v int64) string {
-	if v == 0 {
-		return "0"
-	}
-	neg := v < 0
-	u := uint64(v)
-	if neg {
-		u = uint64(-v)
-	}
-	var buf [20]byte
-	i := len(buf)
-	for u > 0 {
-		i--
-		buf[i] = byte('0' + u%10)
-		u /= 10
-	}
-	if neg {
-		i--
-		buf[i] = '-'
-	}
-	return string(buf[i:])
 }

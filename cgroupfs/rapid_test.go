@@ -2,6 +2,7 @@ package cgroupfs
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -118,7 +119,7 @@ func (m *machine) move(t *rapid.T) {
 	}
 	p := rapid.SampledFrom(m.pids).Draw(t, "pid")
 	c := m.pick(t, "cgroup")
-	err := c.Write("cgroup.procs", itoa(int64(p)))
+	err := c.Write("cgroup.procs", strconv.Itoa(p))
 	allowed(t, "cgroup.procs", err, vfs.EBUSY, vfs.EOPNOTSUPP)
 }
 
@@ -139,7 +140,7 @@ func (m *machine) limit(t *rapid.T) {
 		return
 	}
 	n := rapid.IntRange(0, 3).Draw(t, "n")
-	err := c.Write("pids.max", itoa(int64(n)))
+	err := c.Write("pids.max", strconv.Itoa(n))
 	allowed(t, "pids.max", err, vfs.ENOENT)
 }
 
@@ -227,12 +228,12 @@ func (m *machine) check(t *rapid.T) {
 			}
 		}
 		if c.has(ssPids) {
-			if got, _ := showPidsCurrent(c, nil); got != itoa(int64(c.subtreeTasks))+"\n" {
+			if got, _ := showPidsCurrent(c, nil); got != strconv.Itoa(c.subtreeTasks)+"\n" {
 				t.Fatalf("%s: pids.current %q", c.Path(), got)
 			}
 		}
 		ev, _ := showEvents(c, nil)
-		if !strings.HasPrefix(ev, "populated "+itoa(int64(b2i(c.subtreeTasks > 0)))) {
+		if !strings.HasPrefix(ev, "populated "+strconv.Itoa(b2i(c.subtreeTasks > 0))) {
 			t.Fatalf("%s: cgroup.events %q", c.Path(), ev)
 		}
 		wantFrozen := false

@@ -12,24 +12,24 @@ var (
 )
 
 // writeLocked is kernfs_fop_write_iter and cgroup_file_write for one
-// write(2) of p: E2BIG beyond a page, 0 for an empty write, ENODEV when the
+// write(2) of p: E2BIG beyond the file's limit (a page for most), 0 for an empty write, ENODEV when the
 // file went away since it was opened, EINVAL for a file with no write
 // handler; the handler sees the data up to its first NUL. On success the
 // whole of p counts as written. It returns the processes a cgroup.kill
 // write leaves to the host. h.mu is held.
-func (cg *Cgroup) writeLocked(f *file, p []byte) (int, error, []int) {
-	if len(p) > pageSize {
-		return 0, vfs.E2BIG, nil
+func (cg *Cgroup) writeLocked(f *file, p []byte) (int, []int, error) {
+	if len(p) > f.in.spec.maxWrite {
+		return 0, nil, vfs.E2BIG
 	}
 	if !f.live() {
-		return 0, vfs.ENODEV, nil
+		return 0, nil, vfs.ENODEV
 	}
 	if len(p) == 0 {
 		return 0, nil, nil
 	}
 	s := f.in.spec
 	if s.write == nil {
-		return 0, vfs.EINVAL, nil
+		return 0, nil, vfs.EINVAL
 	}
 	buf := string(p)
 	if i := strings.IndexByte(buf, 0); i >= 0 {
@@ -37,18 +37,18 @@ func (cg *Cgroup) writeLocked(f *file, p []byte) (int, error, []int) {
 	}
 	if s.name == "cgroup.kill" {
 		if err := parseKill(buf); err != nil {
-			return 0, err, nil
+			return 0, nil, err
 		}
 		if cg.dead {
-			return 0, vfs.ENOENT, nil
+			return 0, nil, vfs.ENOENT
 		}
 		if cg.threaded() {
-			return 0, vfs.EOPNOTSUPP, nil
+			return 0, nil, vfs.EOPNOTSUPP
 		}
-		return len(p), nil, cg.kill()
+		return len(p), cg.kill(), nil
 	}
 	if err := s.write(cg, f, buf); err != nil {
-		return 0, err, nil
+		return 0, nil, err
 	}
 	return len(p), nil, nil
 }
