@@ -321,7 +321,9 @@ func (cg *Cgroup) Removed() bool {
 }
 
 // Mkdir creates the child cgroup name as mkdir(2) in the cgroup's
-// directory would, owned by uid 0 with mode 0755.
+// directory would, owned by uid 0 with mode 0755. (There is no Rmdir: a
+// cgroup is removed with rmdir(2) through a mount, so that the mount
+// layer's dentry cache forgets it.)
 func (cg *Cgroup) Mkdir(name string) (*Cgroup, error) {
 	cg.h.mu.Lock()
 	defer cg.h.mu.Unlock()
@@ -359,17 +361,6 @@ func (cg *Cgroup) mkdir(name string, mode vfs.Mode, uid, gid uint32) (*Cgroup, e
 	}
 	cg.touch()
 	return c, nil
-}
-
-// Rmdir removes the cgroup as rmdir(2) of its directory would: EBUSY while
-// it has processes or child cgroups, EBUSY for the root.
-func (cg *Cgroup) Rmdir() error {
-	cg.h.mu.Lock()
-	defer cg.h.mu.Unlock()
-	if cg.parent == nil {
-		return vfs.EBUSY
-	}
-	return cg.rmdir()
 }
 
 // rmdir is cgroup_destroy_locked. h.mu is held.
