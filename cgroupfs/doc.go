@@ -57,7 +57,8 @@
 // memory.high throttling, reclaim and OOM kills are the host's (RecordOOMKill
 // counts a kill); cpu.stat, io.stat and memory.current report only what the
 // host adds (AddCPUUsage, AddIO, ChargeMemory); the pressure files always
-// show no stall, and a pressure trigger, accepted and validated, never
+// show no stall, and a pressure trigger, accepted and validated as for a
+// writer with CAP_SYS_RESOURCE (any window from 500ms to 10s), never
 // fires. Freezing is instantaneous: a cgroup is frozen exactly while it or
 // an ancestor has cgroup.freeze set (Frozen tells the host which threads
 // not to run). A write of 1 to cgroup.kill calls Config.Kill for every

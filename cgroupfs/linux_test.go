@@ -235,3 +235,41 @@ func nonEmpty(s string) []string {
 	}
 	return []string{s}
 }
+
+// TestLinuxParsing holds further write results observed on the reference
+// machine in a private mount, on an empty child cgroup, with the same
+// hierarchy (no controllers available to the child). The machine's root
+// lacks CAP_SYS_RESOURCE, for which pressure triggers need a window that
+// is a multiple of 2s; cgroupfs's writer is privileged, so only triggers
+// valid for both are here.
+func TestLinuxParsing(t *testing.T) {
+	h := bareHierarchy(t)
+	c, err := h.Root().Mkdir("mkt_b")
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		file, data string
+		err        vfs.Errno
+	}{
+		{"memory.pressure", "some 1 10000000", 0},
+		{"memory.pressure", "some 1 10000001", vfs.EINVAL},
+		{"cpu.pressure", " some 150000 2000000", vfs.EINVAL},
+		{"cpu.pressure", "some 150000", vfs.EINVAL},
+		{"cgroup.pressure", " 1 ", 0},
+		{"cgroup.max.depth", "+5", 0},
+		{"cgroup.max.depth", "5\n\n", 0},
+		{"cgroup.max.depth", "05", 0},
+		{"cgroup.max.depth", "0x", vfs.EINVAL},
+		{"cgroup.subtree_control", "+memory\x00+bogus", vfs.ENOENT},
+		{"cgroup.subtree_control", "\t+memory", vfs.ENOENT},
+		{"cgroup.subtree_control", "+memory\t+pids", vfs.EINVAL},
+		{"cgroup.freeze", "+1", 0},
+		{"cgroup.freeze", "0", 0},
+	} {
+		err := c.Write(tc.file, tc.data)
+		if tc.err == 0 {
+			require.NoError(t, err, "%s %q", tc.file, tc.data)
+		} else {
+			require.Equal(t, tc.err, err, "%s %q", tc.file, tc.data)
+		}
+	}
+}

@@ -171,15 +171,11 @@ func memparse(s string) (uint64, string) {
 }
 
 // sscanfU64 reads an unsigned decimal number at the start of s after
-// optional white space, as the kernel's sscanf("%llu") (and "%u" with
-// bits 32): it returns ok=false when there are no digits. The kernel
-// accepts a leading '-' for %llu only through simple_strtoull, which does
-// not, so neither does this.
+// optional white space, as the kernel's sscanf("%llu") (and "%u"): it
+// returns ok=false when no digit follows the white space (the kernel's
+// vsscanf takes no sign for an unsigned conversion).
 func sscanfU64(s string) (v uint64, rest string, ok bool) {
 	s = strings.TrimLeft(s, " \t\n\v\f\r")
-	if len(s) > 0 && s[0] == '+' {
-		s = s[1:]
-	}
 	v, n, _ := parseInteger(s, 10)
 	if n == 0 {
 		return 0, s, false

@@ -242,26 +242,27 @@ func writePSIEnabled(cg *Cgroup, _ *file, buf string) error {
 }
 
 // parseTrigger is psi_trigger_create's validation of "some|full
-// <threshold us> <window us>" for a privileged writer.
+// <threshold us> <window us>" for a privileged writer: sscanf("some %u
+// %u"), so the keyword must start the buffer, white space between the
+// fields is optional where a number follows, and the numbers are taken
+// modulo 2^32; the window must be in [500ms, 10s] and the threshold in
+// (0, window].
 func parseTrigger(buf string) error {
-	var kind string
-	switch {
-	case strings.HasPrefix(buf, "some "):
-		kind = "some"
-	case strings.HasPrefix(buf, "full "):
-		kind = "full"
-	default:
-		return vfs.EINVAL
+	rest, ok := strings.CutPrefix(buf, "some")
+	if !ok {
+		if rest, ok = strings.CutPrefix(buf, "full"); !ok {
+			return vfs.EINVAL
+		}
 	}
-	rest := buf[len(kind):]
 	threshold, rest, ok := sscanfU64(rest)
-	if !ok || threshold > 1<<32-1 {
+	if !ok {
 		return vfs.EINVAL
 	}
 	window, _, ok := sscanfU64(rest)
-	if !ok || window > 1<<32-1 {
+	if !ok {
 		return vfs.EINVAL
 	}
+	threshold, window = uint64(uint32(threshold)), uint64(uint32(window))
 	if window < 500000 || window > 10000000 {
 		return vfs.EINVAL
 	}
