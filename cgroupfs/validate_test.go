@@ -231,6 +231,7 @@ func TestValidateLimitsFiles(t *testing.T) {
 		{op: "r", path: "/a", file: "memory.low", want: "2097152\n"},
 		{op: "w", path: "/a", file: "memory.reclaim", data: "1M", err: vfs.EAGAIN},
 		{op: "w", path: "/a", file: "memory.reclaim", data: "0 swappiness=max"},
+		{op: "w", path: "/a", file: "memory.reclaim", data: "4095 swappiness=0x10"},
 		{op: "w", path: "/a", file: "memory.reclaim", data: "1M swappiness=201", err: vfs.EINVAL},
 		{op: "w", path: "/a", file: "memory.reclaim", data: "x", err: vfs.EINVAL},
 		{op: "r", path: "/a", file: "memory.reclaim", err: vfs.EINVAL},

@@ -569,8 +569,8 @@ func memLimitWrite(field func(*controllers) *uint64) func(*Cgroup, *file, string
 
 // writeMemReclaim is memory_reclaim: "<bytes> [swappiness=<0-200|max>]".
 // cgroupfs holds no reclaimable memory of its own (the host owns the
-// pages), so a request for more than 0 bytes fails with EAGAIN, as Linux
-// when it reclaims less than asked.
+// pages), so a request for a page or more fails with EAGAIN, as Linux when
+// it reclaims less than asked; less than a page asks for nothing.
 func writeMemReclaim(cg *Cgroup, _ *file, buf string) error {
 	buf = strstrip(buf)
 	amount, rest := memparse(buf)
@@ -589,13 +589,13 @@ func writeMemReclaim(cg *Cgroup, _ *file, buf string) error {
 			return vfs.EINVAL
 		}
 		if val != "max" {
-			n, err := kstrtoint(val, 10)
+			n, err := kstrtoint(val, 0)
 			if err != nil || n < 0 || n > 200 {
 				return vfs.EINVAL
 			}
 		}
 	}
-	if amount > 0 {
+	if amount/pageSize > 0 {
 		return vfs.EAGAIN
 	}
 	return nil
