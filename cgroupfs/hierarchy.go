@@ -106,9 +106,11 @@ type Config struct {
 	Kill func(pid int)
 	// Current, when set, returns the pid of the calling process, which
 	// "0" written to cgroup.procs or cgroup.threads stands for. When nil,
-	// such a write fails with ESRCH.
+	// such a write fails with ESRCH. It is called with the hierarchy
+	// locked and must not call back into it.
 	Current func() int
-	// Now is the clock of cgroup.stat.local; nil means time.Now.
+	// Now is the clock of cgroup.stat.local and of the files' times; nil
+	// means time.Now. It is called with the hierarchy locked.
 	Now func() time.Time
 }
 
@@ -117,8 +119,10 @@ type Config struct {
 // Mount) shows the same tree, as every mount of cgroup2 on Linux shows the
 // one default hierarchy.
 //
-// A Hierarchy is safe for concurrent use. One mutex guards all of it;
-// callbacks into the host (Config.Kill) run without it.
+// A Hierarchy is safe for concurrent use. One mutex guards all of it
+// (every Cgroup, task and open file); it is taken after the vfs layer's
+// dentry locks and never calls back into the vfs. Config.Kill runs
+// without it.
 type Hierarchy struct {
 	mu      sync.Mutex
 	cfg     Config
