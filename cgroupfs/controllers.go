@@ -45,6 +45,8 @@ type controllers struct {
 	// memory
 	memMin, memLow, memHigh, memMax uint64 // in pages; pageCounterMax is "max"
 	swapHigh, swapMax               uint64
+	zswapMax                        uint64
+	zswapWriteback                  bool
 	memUsage                        uint64 // bytes, hierarchical (page_counter)
 	memLocal                        uint64 // bytes charged here
 	memPeak                         uint64
@@ -81,6 +83,7 @@ func (c *controllers) reset(h *Hierarchy, cg *Cgroup, which mask) {
 		c.memMin, c.memLow = 0, 0
 		c.memHigh, c.memMax = pageCounterMax, pageCounterMax
 		c.swapHigh, c.swapMax = pageCounterMax, pageCounterMax
+		c.zswapMax, c.zswapWriteback = pageCounterMax, true
 		c.memUsage, c.memLocal, c.memPeak = 0, 0, 0
 		c.memEvents, c.memEventsLocal = [nrMemEvents]int64{}, [nrMemEvents]int64{}
 		c.oomGroup = false

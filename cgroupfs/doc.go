@@ -73,8 +73,8 @@
 // non-empty cpuset.cpus.exclusive fail with EOPNOTSUPP), the controllers
 // hugetlb, rdma, misc and dmem (hugetlb's name is known and never
 // available: ENOENT; the others are not built in: EINVAL), cpu.uclamp.*,
-// io.latency, io.cost.*, io.prio.class, memory.numa_stat, memory.zswap.*,
-// memory.stat entries other than the first 25 (charges count as anon),
+// io.latency, io.cost.*, io.prio.class, memory.stat and memory.numa_stat
+// entries other than the first 25 and 20 (charges count as anon),
 // irq.pressure, and poll(2) notifications of file changes. A name that was
 // an interface file and went away stays in the vfs dentry cache, so mkdir
 // of that name is EEXIST where Linux would create a cgroup.

@@ -103,11 +103,15 @@ func init() {
 	ctl(ssMemory, "events", notOnRoot, showMemEvents(false), nil)
 	ctl(ssMemory, "events.local", notOnRoot, showMemEvents(true), nil)
 	ctl(ssMemory, "stat", onAll, showMemStat, nil)
+	ctl(ssMemory, "numa_stat", onAll, showMemNumaStat, nil)
 	ctl(ssMemory, "swap.current", notOnRoot, showZero, nil)
 	ctl(ssMemory, "swap.high", notOnRoot, memLimitShow(func(c *controllers) *uint64 { return &c.swapHigh }), memLimitWrite(func(c *controllers) *uint64 { return &c.swapHigh }))
 	ctl(ssMemory, "swap.max", notOnRoot, memLimitShow(func(c *controllers) *uint64 { return &c.swapMax }), memLimitWrite(func(c *controllers) *uint64 { return &c.swapMax }))
 	ctl(ssMemory, "swap.peak", notOnRoot, showZero, nil)
 	ctl(ssMemory, "swap.events", notOnRoot, showSwapEvents, nil)
+	ctl(ssMemory, "zswap.current", notOnRoot, showZero, nil)
+	ctl(ssMemory, "zswap.max", notOnRoot, memLimitShow(func(c *controllers) *uint64 { return &c.zswapMax }), memLimitWrite(func(c *controllers) *uint64 { return &c.zswapMax }))
+	ctl(ssMemory, "zswap.writeback", notOnRoot, showZswapWriteback, writeZswapWriteback)
 	ctl(ssPids, "max", notOnRoot, showPidsMax, writePidsMax)
 	ctl(ssPids, "current", notOnRoot, showPidsCurrent, nil)
 	ctl(ssPids, "peak", notOnRoot, showPidsPeak, nil)
@@ -505,6 +509,37 @@ func showMemStat(cg *Cgroup, _ *file) (string, error) {
 		fmt.Fprintf(&b, "%s %d\n", k, v)
 	}
 	return b.String(), nil
+}
+
+// memNumaStatKeys are the entries of memory.stat that have per-node
+// counters, which memory.numa_stat lists.
+var memNumaStatKeys = []string{
+	"anon", "file", "kernel_stack", "pagetables", "sec_pagetables", "shmem",
+	"file_mapped", "file_dirty", "file_writeback", "swapcached", "anon_thp",
+	"file_thp", "shmem_thp", "inactive_anon", "active_anon", "inactive_file",
+	"active_file", "unevictable", "slab_reclaimable", "slab_unreclaimable",
+}
+
+// showMemNumaStat is memory_numa_stat_show: "key N0=bytes N1=bytes ...";
+// charges count as anon on node 0.
+func showMemNumaStat(cg *Cgroup, _ *file) (string, error) {
+	var b strings.Builder
+	for _, k := range memNumaStatKeys {
+		b.WriteString(k)
+		for n := range cg.h.mems {
+			v := uint64(0)
+			if n == 0 && (k == "anon" || k == "active_anon") {
+				v = cg.ctl.memUsage
+			}
+			fmt.Fprintf(&b, " N%d=%d", n, v)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String(), nil
+}
+
+func showZswapWriteback(cg *Cgroup, _ *file) (string, error) {
+	return strconv.Itoa(b2i(cg.ctl.zswapWriteback)) + "\n", nil
 }
 
 func showZero(*Cgroup, *file) (string, error) { return "0\n", nil }

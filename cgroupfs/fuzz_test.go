@@ -33,7 +33,7 @@ func FuzzParseOptions(f *testing.F) {
 // roundTrip lists the single-value files whose content, written back,
 // must be accepted and read back the same.
 var roundTrip = []string{
-	"memory.min", "memory.low", "memory.high", "memory.max", "memory.swap.high", "memory.swap.max",
+	"memory.min", "memory.low", "memory.high", "memory.max", "memory.swap.high", "memory.swap.max", "memory.zswap.max", "memory.zswap.writeback",
 	"memory.oom.group", "pids.max", "cpu.weight", "cpu.weight.nice", "cpu.idle", "cpu.max",
 	"cpu.max.burst", "cpuset.cpus", "cpuset.mems", "cgroup.max.depth", "cgroup.max.descendants",
 	"cgroup.freeze", "cgroup.pressure", "io.max",

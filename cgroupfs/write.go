@@ -628,6 +628,19 @@ func writeOOMGroup(cg *Cgroup, _ *file, buf string) error {
 	return nil
 }
 
+// writeZswapWriteback is zswap_writeback_write: 0 or 1.
+func writeZswapWriteback(cg *Cgroup, _ *file, buf string) error {
+	v, err := kstrtoint(strstrip(buf), 0)
+	if err != nil {
+		return err
+	}
+	if v != 0 && v != 1 {
+		return vfs.EINVAL
+	}
+	cg.ctl.zswapWriteback = v == 1
+	return nil
+}
+
 // writePidsMax is pids_max_write: "max" or a number in [0, PIDS_MAX).
 func writePidsMax(cg *Cgroup, _ *file, buf string) error {
 	buf = strstrip(buf)
