@@ -12,6 +12,11 @@
 // "cgroup2"; a host that needs to drive processes makes its own Hierarchy
 // and registers its Mount under "cgroup2" on its kernel.
 //
+// The modelled kernel is the project's reference machine: Linux 6.18 with
+// NR_CPUS=256, NUMA, swap, zswap, PSI, CFS bandwidth, blk-throttle and
+// iocost, and without uclamp, io.latency, io priorities and IRQ time
+// accounting.
+//
 // What it reproduces:
 //
 //   - The mount options nsdelegate, favordynmods, memory_localevents,
@@ -72,10 +77,12 @@
 // cpuset partitions ("root" and "isolated" in cpuset.cpus.partition and
 // non-empty cpuset.cpus.exclusive fail with EOPNOTSUPP), the controllers
 // hugetlb, rdma, misc and dmem (hugetlb's name is known and never
-// available: ENOENT; the others are not built in: EINVAL), cpu.uclamp.*,
-// io.latency, io.cost.*, io.prio.class, memory.stat and memory.numa_stat
+// available: ENOENT; the others are not built in: EINVAL), the files the
+// modelled kernel is built without (cpu.uclamp.*, io.latency,
+// io.prio.class, irq.pressure), the iocost model (io.cost.qos and io.cost.model list no device and
+// refuse a known one with EOPNOTSUPP), memory.stat and memory.numa_stat
 // entries other than the first 25 and 20 (charges count as anon),
-// irq.pressure, and poll(2) notifications of file changes. A name that was
+// and poll(2) notifications of file changes. A name that was
 // an interface file and went away stays in the vfs dentry cache, so mkdir
 // of that name is EEXIST where Linux would create a cgroup.
 package cgroupfs

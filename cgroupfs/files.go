@@ -92,6 +92,8 @@ func init() {
 	ctl(ssIO, "stat", onAll, showIOStat, nil)
 	ctl(ssIO, "weight", notOnRoot, showIOWeight, writeIOWeight)
 	ctl(ssIO, "max", notOnRoot, showIOMax, writeIOMax)
+	ctl(ssIO, "cost.qos", onlyOnRoot, showEmpty, writeIOCost)
+	ctl(ssIO, "cost.model", onlyOnRoot, showEmpty, writeIOCost)
 	ctl(ssMemory, "current", notOnRoot, showMemCurrent, nil)
 	ctl(ssMemory, "min", notOnRoot, memLimitShow(func(c *controllers) *uint64 { return &c.memMin }), memLimitWrite(func(c *controllers) *uint64 { return &c.memMin }))
 	ctl(ssMemory, "low", notOnRoot, memLimitShow(func(c *controllers) *uint64 { return &c.memLow }), memLimitWrite(func(c *controllers) *uint64 { return &c.memLow }))
@@ -374,6 +376,10 @@ func showCpusetMemsEff(cg *Cgroup, _ *file) (string, error) {
 func showPartition(*Cgroup, *file) (string, error) { return "member\n", nil }
 
 func showEmptyList(*Cgroup, *file) (string, error) { return "\n", nil }
+
+// showEmpty shows a file without lines: io.cost.qos and io.cost.model list
+// only devices configured through them.
+func showEmpty(*Cgroup, *file) (string, error) { return "", nil }
 
 func showCPUWeight(cg *Cgroup, _ *file) (string, error) {
 	return strconv.FormatUint(cpuWeight(&cg.ctl), 10) + "\n", nil

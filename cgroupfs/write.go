@@ -288,15 +288,18 @@ func writePressure(cg *Cgroup, f *file, buf string) error {
 	return nil
 }
 
-// cpusetBits bounds cpuset lists: NR_CPUS and MAX_NUMNODES of the
-// modelled kernel.
+// NR_CPUS and MAX_NUMNODES of the modelled kernel (the reference
+// machine's configuration: NR_CPUS=256, NODES_SHIFT=10), which bound the
+// length of cpuset writes. CPU lists are parsed against nr_cpu_ids (the
+// hierarchy's CPUs: ERANGE beyond), node lists against MAX_NUMNODES
+// (ERANGE beyond, EINVAL for a node the hierarchy does not have).
 const (
-	nrCPUs      = 8192
+	nrCPUs      = 256
 	maxNumNodes = 1024
 )
 
 func writeCpusetCPUs(cg *Cgroup, _ *file, buf string) error {
-	l, err := parseList(buf, nrCPUs)
+	l, err := parseList(buf, len(cg.h.cpus))
 	if err != nil {
 		return err
 	}
@@ -334,7 +337,7 @@ func writePartition(_ *Cgroup, _ *file, buf string) error {
 // writeExclusive accepts the empty list; exclusive CPUs belong to
 // partitions, which are not modelled (EOPNOTSUPP).
 func writeExclusive(cg *Cgroup, _ *file, buf string) error {
-	l, err := parseList(buf, nrCPUs)
+	l, err := parseList(buf, len(cg.h.cpus))
 	if err != nil {
 		return err
 	}
@@ -540,6 +543,16 @@ func writeIOMax(cg *Cgroup, _ *file, buf string) error {
 		cg.ctl.ioMax[d] = &v
 	}
 	return nil
+}
+
+// writeIOCost takes "MAJ:MIN ..." for io.cost.qos and io.cost.model: EINVAL
+// for a malformed device, ENODEV for an unknown one, and EOPNOTSUPP for a
+// known one, as the iocost model is not implemented.
+func writeIOCost(cg *Cgroup, _ *file, buf string) error {
+	if _, _, err := cg.h.parseDevice(buf); err != nil {
+		return err
+	}
+	return vfs.EOPNOTSUPP
 }
 
 // pageCounterMemparse is page_counter_memparse: "max" or a byte count with
