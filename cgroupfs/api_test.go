@@ -82,6 +82,10 @@ func TestKillCallback(t *testing.T) {
 	require.NoError(t, a.Write("cgroup.kill", "1"))
 	require.Equal(t, []int{1, 2, 3}, killed)
 	require.False(t, a.Populated())
+	other := NewDefault()
+	require.Equal(t, vfs.EINVAL, other.NewProcess(9, a))
+	require.NoError(t, other.NewProcess(9, other.Root()))
+	require.Equal(t, vfs.EINVAL, other.Move(9, a))
 }
 
 // Freezing is instantaneous and inherited; cgroup.stat.local counts the

@@ -76,13 +76,14 @@ func (cg *Cgroup) chargeFork() error {
 
 // NewProcess adds process pid, with the single thread pid, to cg, as a
 // fork from outside the hierarchy followed by a move to cg would: EEXIST if
-// pid is taken, EINVAL for a pid below 1, ENODEV for a removed cgroup,
+// pid is taken, EINVAL for a pid below 1 or a cgroup of another
+// hierarchy, ENODEV for a removed cgroup,
 // EBUSY or EOPNOTSUPP where a move to cg is refused (see Move), EAGAIN
 // when a pids.max refuses it.
 func (h *Hierarchy) NewProcess(pid int, cg *Cgroup) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if pid < 1 {
+	if pid < 1 || cg.h != h {
 		return vfs.EINVAL
 	}
 	if h.tasks[pid] != nil {
@@ -216,6 +217,9 @@ func (h *Hierarchy) MoveThread(tid int, dst *Cgroup) error {
 // attach is __cgroup_procs_write after parsing: it moves thread tid, or
 // with threadgroup its whole process, to dst. h.mu is held.
 func (h *Hierarchy) attach(dst *Cgroup, tid int, threadgroup bool) error {
+	if dst.h != h {
+		return vfs.EINVAL
+	}
 	if dst.dead {
 		return vfs.ENODEV
 	}
