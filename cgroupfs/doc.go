@@ -45,7 +45,7 @@
 //     suffixes where Linux takes them, kstrtox's EINVAL and ERANGE,
 //     cgroup.max.depth and cgroup.max.descendants enforced by mkdir
 //     (EAGAIN), rmdir of a cgroup with children or processes (EBUSY),
-//     writes beyond a page (E2BIG), EINVAL for files without a write or
+//     writes beyond a page or the file's own limit (E2BIG), EINVAL for files without a write or
 //     read handler, and kernfs's errnos for everything a cgroup directory
 //     does not do (creating files EACCES; mknod, symlink, link, unlink and
 //     rename EPERM).
