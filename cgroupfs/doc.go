@@ -60,7 +60,8 @@
 // cgroupfs keeps the limits and reports them (CPULimits, IOMax,
 // MemoryLimits, PidsLimit, CPUs), but CPU bandwidth, weights, I/O limits,
 // memory.high throttling, reclaim and OOM kills are the host's (RecordOOMKill
-// counts a kill); cpu.stat, io.stat and memory.current report only what the
+// counts a kill), as is what memory_recursiveprot and
+// memory_hugetlb_accounting change in reclaim and accounting; cpu.stat, io.stat and memory.current report only what the
 // host adds (AddCPUUsage, AddIO, ChargeMemory); the pressure files always
 // show no stall, and a pressure trigger, accepted and validated as for a
 // writer with CAP_SYS_RESOURCE (any window from 500ms to 10s), never
