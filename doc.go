@@ -9,6 +9,8 @@
 //   - mount: namespaces, mounts, processes (FsContext) and the path
 //     system calls.
 //   - memfs: an in-memory filesystem with tmpfs semantics.
+//   - cgroupfs: a cgroup v2 hierarchy as the cgroup2 filesystem, driven
+//     by the host program's processes and accounting.
 //   - script: the mount-script interpreter that runs the same script on
 //     the library and on the real kernel, to prove the two agree.
 //

@@ -1,18 +1,26 @@
 package mountkit
 
 import (
+	"github.com/mountkit/mountkit/cgroupfs"
 	"github.com/mountkit/mountkit/memfs"
 	"github.com/mountkit/mountkit/mount"
 	"github.com/mountkit/mountkit/overlay"
 )
 
 // NewKernel returns a mount.Kernel with every filesystem type of this
-// module registered under its Linux name: "tmpfs" (memfs) and "overlay"
-// (overlay).
+// module registered under its Linux name:
+//
+//   - "tmpfs": memfs;
+//   - "overlay": overlay, over layers anywhere in the namespace;
+//   - "cgroup2": a new cgroupfs.Hierarchy of the default configuration,
+//     shared by every cgroup2 mount of the kernel (a host that drives
+//     processes makes its own with cgroupfs.New and registers its Mount
+//     under "cgroup2" instead).
 func NewKernel() *mount.Kernel {
 	k := mount.NewKernel()
 	k.RegisterFilesystem("tmpfs", memfs.Mount, false)
 	k.RegisterFilesystem("overlay", overlay.Mount, false)
+	k.RegisterFilesystem("cgroup2", cgroupfs.NewDefault().Mount, false)
 	return k
 }
 
