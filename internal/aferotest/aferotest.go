@@ -70,11 +70,7 @@ type Options struct {
 // Transcript runs afero's expectations on fsys in the empty directory
 // root ("" for the root of fsys) and returns one line per call.
 func Transcript(fsys afero.Fs, root string, o Options) []string {
-	if _, ok := fsys.(afero.Symlinker); ok {
-		fsys = symlinker{prefixFs{fsys, root}}
-	} else {
-		fsys = prefixFs{fsys, root}
-	}
+	fsys = Prefix(fsys, root)
 	var out []string
 	say := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 	e := Errno
@@ -276,8 +272,16 @@ func Transcript(fsys afero.Fs, root string, o Options) []string {
 	return out
 }
 
-// prefixFs puts root in front of every name (and of no symbolic link's
-// target, unlike afero.BasePathFs).
+// Prefix returns fsys with root put in front of every name (and of no
+// symbolic link's target, unlike afero.BasePathFs).
+func Prefix(fsys afero.Fs, root string) afero.Fs {
+	if _, ok := fsys.(afero.Symlinker); ok {
+		return symlinker{prefixFs{fsys, root}}
+	}
+	return prefixFs{fsys, root}
+}
+
+// prefixFs puts root in front of every name.
 type prefixFs struct {
 	afero.Fs
 	root string
