@@ -70,3 +70,25 @@ func TestFSViewPermission(t *testing.T) {
 	_, err = fs.ReadDir(u.FS(), "secret")
 	assert.ErrorIs(t, err, fs.ErrPermission)
 }
+
+func TestLutimes(t *testing.T) {
+	c := boot(t)
+	writeFile(t, c, "/f", "x")
+	require.NoError(t, c.Symlink("f", "/l"))
+	before, err := c.Stat("/f")
+	require.NoError(t, err)
+	ts := vfs.Timespec{Sec: 1000, Nsec: 5}
+	require.NoError(t, c.Lutimes("/l", ts, ts))
+	st, err := c.Lstat("/l")
+	require.NoError(t, err)
+	assert.Equal(t, ts, st.Mtime)
+	assert.Equal(t, ts, st.Atime)
+	after, err := c.Stat("/f")
+	require.NoError(t, err)
+	assert.Equal(t, before.Mtime, after.Mtime)
+	assert.Equal(t, vfs.ENOENT, c.Lutimes("/missing", ts, ts))
+	u := c.Fork()
+	defer u.Close()
+	u.SetCred(vfs.Cred{UID: 1000, GID: 1000})
+	assert.Equal(t, vfs.EPERM, u.Lutimes("/l", ts, ts))
+}
