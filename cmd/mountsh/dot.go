@@ -35,7 +35,7 @@ func dot(lines []string) string {
 	}
 	for _, g := range sortedKeys(groups) {
 		fmt.Fprintf(&b, "\tsubgraph cluster_peer%s {\n", g)
-		fmt.Fprintf(&b, "\t\tlabel=%s; style=dashed; color=\"#1f77b4\"; fontcolor=\"#1f77b4\";\n", quote("peer group "+g))
+		fmt.Fprintf(&b, "\t\tlabel=%s; labelloc=b; style=dashed; color=\"#1f77b4\"; fontcolor=\"#1f77b4\";\n", quote("peer group "+g))
 		for _, m := range groups[g] {
 			fmt.Fprintf(&b, "\t\t%s;\n", node(m))
 		}

@@ -20,6 +20,9 @@
 // failure of a runner is also status 1.
 package main
 
+// The picture of the demo's mount tree in the README (needs graphviz):
+//go:generate sh -c "go run . dot > ../../doc/demo-tree.dot && dot -Tsvg ../../doc/demo-tree.dot > ../../doc/demo-tree.svg"
+
 import (
 	"bufio"
 	"bytes"

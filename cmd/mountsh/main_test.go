@@ -181,3 +181,13 @@ func TestLineEditing(t *testing.T) {
 	require.NoError(t, shellLoop(in, tm.ReadLine, &out))
 	require.Equal(t, "1: ok\n2: /\n3: EEXIST\n", out.String())
 }
+
+// TestDotDoc checks that the README's picture source is what mountsh dot
+// prints now (go generate ./cmd/mountsh rewrites it and the SVG).
+func TestDotDoc(t *testing.T) {
+	want, err := os.ReadFile("../../doc/demo-tree.dot")
+	require.NoError(t, err)
+	var out bytes.Buffer
+	require.NoError(t, mountsh([]string{"dot"}, nil, &out, &out))
+	require.Equal(t, string(want), out.String(), "doc/demo-tree.dot is stale: go generate ./cmd/mountsh")
+}
