@@ -195,6 +195,11 @@ func findmnt(lines []string) string {
 	for _, r := range roots {
 		walk(r, "", "")
 	}
+	// Mounts whose parents form a cycle (only in corrupt input) are
+	// drawn as roots too.
+	for _, m := range all {
+		walk(m, "", "")
+	}
 	var w [4]int
 	for _, r := range rows {
 		w[0] = max(w[0], len([]rune(r.target)))
