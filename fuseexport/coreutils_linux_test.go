@@ -96,6 +96,7 @@ step chmod; chmod 0700 copy/exec.sh; stat -c '%A' copy/exec.sh
 step touch; touch -h -d @1000000000 copy/symlink; touch -d @2000000000 copy/renamed.txt; stat -c '%Y %N' copy/symlink copy/renamed.txt
 step errors; cat copy/missing 2>&1 | sed 's/^cat: //'; mkdir copy/moved 2>&1 | sed 's/^mkdir: //'; rmdir copy/moved 2>&1 | sed 's/^rmdir: //'
 step ls -la; ls -la --time-style=+%s copy | sed 1d | awk '{print $1, $2, $5, $NF}'
+step exec; cp /bin/echo copy/echo; ./copy/echo run from the mount; sh copy/exec.sh
 step rm -r; rm -r copy; echo "exit $?"; find . | sort
 `
 
