@@ -1,5 +1,5 @@
 // Package aferofs is an afero.Fs over a mountkit process: every path of
-// an afero.Fs method is resolved by an mount.FsContext, so programs written
+// an afero.Fs method is resolved by a mount.FsContext, so programs written
 // against afero run inside a mount namespace, across its mounts, with the
 // process's root, working directory, umask and credentials.
 //
@@ -25,9 +25,12 @@
 // leaves that time as it is. Fs also implements afero.Lstater, afero.Linker
 // and afero.LinkReader (afero.Symlinker).
 //
-// Not provided: os.O_SYNC is passed through but the mount layer's files
-// sync only on Sync; File.Readdir's FileInfo.Sys is a *mount.Stat, not a
-// *syscall.Stat_t.
+// Differences from afero.OsFs: FileInfo.Sys is a *mount.Stat, not a
+// *syscall.Stat_t; os.O_SYNC is handed to the mount layer, which keeps
+// everything in memory anyway; File.Readdir lstats entries by name, so a
+// File whose directory was renamed, or whose name was relative to a
+// working directory since changed, lists the entries of whatever the name
+// now means; there is no Fd, Chdir or SetDeadline (afero.File has none).
 package aferofs
 
 import (

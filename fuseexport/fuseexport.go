@@ -15,12 +15,16 @@
 // mounts of the namespace show through one FUSE mount; st_dev is the FUSE
 // mount's.
 //
+// Files are opened with FOPEN_DIRECT_IO: reads and writes go to the
+// library every time, so changes made through the library directly show
+// at once, as do names and attributes (entry and attribute timeouts are
+// zero). Private mappings (mmap MAP_PRIVATE, so exec of programs stored
+// on the mount) work; shared mappings fail with ENODEV.
+//
 // Not served: extended attributes (EOPNOTSUPP for all four calls), file
-// locks (the kernel's local locks apply), O_TMPFILE (EOPNOTSUPP), mmap
-// beyond what the kernel's page cache does over read and write, and
-// opening devices, FIFOs and sockets through the mount (ENXIO from the
-// library, as mount.FsContext.Open documents). Timeouts are zero, so the kernel asks again for every name and
-// attribute, and changes made through the library directly show at once.
+// locks (the kernel's local locks apply), O_TMPFILE (EOPNOTSUPP). The
+// mount is nosuid and nodev: device nodes on it open with EACCES, and a
+// FIFO on it is the kernel's own pipe, as on any FUSE mount.
 //
 // Mounting needs root (or fusermount3, which go-fuse calls when not
 // root); Mount with DirectMount set makes the mount(2) call itself.
