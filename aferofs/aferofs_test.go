@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"testing/fstest"
 
 	"github.com/spf13/afero"
 	"github.com/stretchr/testify/assert"
@@ -117,4 +118,5 @@ func TestIOFS(t *testing.T) {
 	b, err := fs.ReadFile(afero.NewIOFS(fsys), "x/y/z")
 	require.NoError(t, err)
 	assert.Equal(t, "z", string(b))
+	require.NoError(t, fstest.TestFS(afero.NewIOFS(fsys), "x/y/z"))
 }

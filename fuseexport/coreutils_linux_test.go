@@ -112,6 +112,11 @@ func run(t *testing.T, dir, src string) string {
 // TestCoreutils runs the same coreutils session on a real tmpfs and on the
 // library's tmpfs served through FUSE; the outputs must be the same.
 func TestCoreutils(t *testing.T) {
+	for _, tool := range []string{"sh", "cp", "find", "ls", "stat", "cmp", "mv", "ln", "cat", "truncate", "chmod", "touch", "rm", "sed", "awk", "sort", "mkdir", "rmdir"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("the session needs %s (coreutils, findutils, diffutils, sed, awk)", tool)
+		}
+	}
 	if !inPrivateNamespace(t, "TestCoreutils") {
 		return
 	}

@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -39,7 +41,7 @@ func TestFuse(t *testing.T) {
 		return
 	}
 	dir := t.TempDir()
-	var out, errb bytes.Buffer
+	var out, errb syncBuffer
 	done := make(chan error, 1)
 	go func() { done <- mountsh([]string{"fuse", "--demo", dir}, nil, &out, &errb) }()
 	readme := filepath.Join(dir, "srv", "readme")
@@ -64,7 +66,7 @@ func TestFuse(t *testing.T) {
 	require.Equal(t, "all quiet\n", string(b))
 	err = os.WriteFile(filepath.Join(dir, "tmp", "x"), nil, 0o644)
 	require.ErrorIs(t, err, syscall.EROFS, "the stacked read-only tmpfs on /tmp")
-	require.Contains(t, errb.String(), "serving on "+dir)
+	require.Eventually(t, func() bool { return strings.Contains(errb.String(), "serving on "+dir) }, 10*time.Second, 10*time.Millisecond)
 
 	require.NoError(t, syscall.Unmount(dir, 0))
 	select {
@@ -74,4 +76,22 @@ func TestFuse(t *testing.T) {
 		t.Fatal("mountsh fuse did not stop after umount")
 	}
 	require.Contains(t, out.String(), `25: "all quiet\n"`, "the demo's own output")
+}
+
+// syncBuffer is a bytes.Buffer that the test reads while mountsh writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
