@@ -186,3 +186,69 @@ func readLib(c *mount.FsContext, p string) (string, error) {
 	n, err := f.Read(b)
 	return string(b[:n]), err
 }
+
+// userSession runs as uid 1000, gid 1000, with the supplementary group
+// 2000, in a sticky world-writable directory that holds root's files.
+const userSession = `
+set -u
+step() { echo "== $*"; }
+step id; id -u; id -g; id -G
+step create; echo mine > mine; mkdir mydir; ln -s mine mylink; stat -c '%U:%G %a %n' mine mydir; stat -c '%U:%G %n' mylink
+step chgrp member; chgrp 2000 mine; echo "exit $?"; stat -c '%u:%g %n' mine
+step chgrp other; chgrp 3000 mine 2>&1 | sed 's/^chgrp: //'
+step chown; chown 0 mine 2>&1 | sed 's/^chown: //'
+step chmod setgid; chgrp 2000 mydir; chmod 2755 mydir; stat -c '%a %n' mydir; touch mydir/inherit; stat -c '%u:%g %n' mydir/inherit
+step read root; cat secret 2>&1 | sed 's/^cat: //'
+step write root; echo x >> rootfile 2>&1 | sed 's/^.*: //'
+step sticky; rm -f rootfile 2>&1 | sed 's/^rm: //'; mv rootfile stolen 2>&1 | sed 's/^mv: //'
+step chmod root; chmod 777 rootfile 2>&1 | sed 's/^chmod: //'
+step touch root; touch rootfile 2>&1 | sed 's/^touch: //'; touch -d @5 rootfile 2>&1 | sed 's/^touch: //'
+step rootdir; ls rootdir 2>&1 | sed 's/^ls: //'; touch rootdir/x 2>&1 | sed 's/^touch: //'
+step ls; ls -ln --time-style=+ . | sed 1d | awk '{print $1, $3, $4, $NF}'
+step cleanup; rm -r mine mydir mylink; echo "exit $?"
+`
+
+// TestAsUser runs a session as an unprivileged user on a real tmpfs and
+// on the export mounted with allow_other: the library, running each
+// request with the caller's credentials, must answer as the kernel does.
+func TestAsUser(t *testing.T) {
+	for _, tool := range []string{"setpriv", "id", "chgrp", "chown", "stat", "awk", "sed"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("the session needs %s", tool)
+		}
+	}
+	if !inPrivateNamespace(t, "TestAsUser") {
+		return
+	}
+	base := t.TempDir()
+	require.NoError(t, os.Chmod(base, 0o755))
+	real := filepath.Join(base, "tmpfs")
+	lib := filepath.Join(base, "fuse")
+	require.NoError(t, os.Mkdir(real, 0o755))
+	require.NoError(t, os.Mkdir(lib, 0o755))
+	require.NoError(t, syscall.Mount("none", real, "tmpfs", 0, ""))
+	t.Cleanup(func() { syscall.Unmount(real, syscall.MNT_DETACH) })
+	c, err := mountkit.Boot()
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	srv, err := fuseexport.Mount(lib, c, &fuse.MountOptions{DirectMount: true, DirectMountStrict: true, AllowOther: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, srv.Unmount()) })
+
+	var outs []string
+	for _, dir := range []string{real, lib} {
+		setup := exec.Command("sh", "-c", "echo s > secret && chmod 600 secret && echo r > rootfile && mkdir -m 700 rootdir && ls -ld . | cut -c1-10")
+		setup.Dir = dir
+		out, err := setup.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		require.Equal(t, "drwxrwxrwt\n", string(out), "a sticky world-writable root, as tmpfs makes it")
+		cmd := exec.Command("setpriv", "--reuid=1000", "--regid=1000", "--groups=2000", "sh", "-c", userSession)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "LC_ALL=C", "HOME=/")
+		out, err = cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		outs = append(outs, string(out))
+	}
+	assert.Equal(t, outs[0], outs[1])
+	t.Logf("session output (both sides):\n%s", outs[0])
+}

@@ -4,11 +4,14 @@
 // against the library: every request of the kernel becomes the path
 // system call of the FsContext, across its mounts and with its errnos.
 //
-// The export runs each request as the FsContext's process: with its
-// credentials (not the caller's) and with umask 0, since the kernel has
-// already applied the caller's umask. The mount is made with
-// default_permissions, so the kernel checks the mode bits against the
-// caller before a request reaches the library.
+// The export runs each request in the FsContext's process, with umask 0
+// (the kernel has already applied the caller's) and with the caller's
+// credentials: its uid and gid as FUSE reports them, its supplementary
+// groups from /proc, and all capabilities for uid 0 and none otherwise.
+// So the library checks permissions and owns new files as Linux would
+// for that caller. The mount is also made with default_permissions, so the
+// kernel checks the mode bits first. Other users than the mounting one
+// reach the mount only with MountOptions.AllowOther.
 //
 // Inode numbers: st_ino on the FUSE mount is a number of the export's
 // own, one per (st_dev, st_ino) pair of the namespace, since several
@@ -32,7 +35,11 @@ package fuseexport
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -88,7 +95,7 @@ func (s *Server) Unmount() error {
 	err := s.srv.Unmount()
 	if err == nil {
 		s.srv.Wait()
-		s.e.c.Close()
+		s.e.close()
 	}
 	return err
 }
@@ -98,18 +105,84 @@ func (s *Server) Wait() { s.srv.Wait() }
 
 // export is what every node of one Server shares.
 //
-// mu guards inos and next.
+// mu guards inos, next and callers.
 type export struct {
-	c    *mount.FsContext
-	mu   sync.Mutex
-	inos map[[2]uint64]uint64
-	next uint64
+	c       *mount.FsContext
+	mu      sync.Mutex
+	inos    map[[2]uint64]uint64
+	next    uint64
+	callers map[string]*mount.FsContext
 }
 
 func newExport(c *mount.FsContext) *export {
 	c = c.Fork()
 	c.Umask(0)
-	return &export{c: c, inos: map[[2]uint64]uint64{}, next: 1}
+	return &export{c: c, inos: map[[2]uint64]uint64{}, next: 1, callers: map[string]*mount.FsContext{}}
+}
+
+// as returns the FsContext a request runs in: the export's own for a
+// caller with its uid and gid (or when the caller is unknown), else a
+// fork of it with the caller's uid, gid and supplementary groups (read
+// from /proc/PID/status) and, unless the uid is 0, no capabilities.
+// Forks are kept for the life of the export.
+func (e *export) as(ctx context.Context) *mount.FsContext {
+	caller, ok := fuse.FromContext(ctx)
+	if !ok {
+		return e.c
+	}
+	own := e.c.Cred()
+	if caller.Uid == own.UID && caller.Gid == own.GID {
+		return e.c
+	}
+	groups := callerGroups(caller.Pid)
+	key := fmt.Sprint(caller.Uid, caller.Gid, groups)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if c := e.callers[key]; c != nil {
+		return c
+	}
+	cred := vfs.Cred{UID: caller.Uid, GID: caller.Gid, Groups: groups}
+	if caller.Uid == 0 {
+		cred.Caps = vfs.AllCaps
+	}
+	c := e.c.Fork()
+	c.SetCred(cred)
+	e.callers[key] = c
+	return c
+}
+
+// close closes the export's FsContexts.
+func (e *export) close() {
+	e.mu.Lock()
+	for k, c := range e.callers {
+		c.Close()
+		delete(e.callers, k)
+	}
+	e.mu.Unlock()
+	e.c.Close()
+}
+
+// callerGroups reads the supplementary groups of process pid; none when
+// it cannot (the process is gone, or lives in another pid namespace).
+func callerGroups(pid uint32) []uint32 {
+	b, err := os.ReadFile("/proc/" + strconv.FormatUint(uint64(pid), 10) + "/status")
+	if err != nil {
+		return nil
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		rest, ok := strings.CutPrefix(line, "Groups:")
+		if !ok {
+			continue
+		}
+		var groups []uint32
+		for f := range strings.FieldsSeq(rest) {
+			if g, err := strconv.ParseUint(f, 10, 32); err == nil {
+				groups = append(groups, uint32(g))
+			}
+		}
+		return groups
+	}
+	return nil
 }
 
 // ino returns the export's inode number for the library's (dev, ino).
@@ -180,7 +253,7 @@ func (n *node) child(name string) string { return path.Join(n.path(), name) }
 
 // entry makes the child inode for the name p now shows.
 func (n *node) entry(ctx context.Context, p string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
-	st, err := n.e.c.Lstat(p)
+	st, err := n.e.as(ctx).Lstat(p)
 	if err != nil {
 		return nil, errno(err)
 	}
@@ -199,7 +272,7 @@ func (n *node) Getattr(ctx context.Context, fh fs.FileHandle, out *fuse.AttrOut)
 	if h, ok := fh.(*handle); ok {
 		st, err = h.f.Stat()
 	} else {
-		st, err = n.e.c.Lstat(n.path())
+		st, err = n.e.as(ctx).Lstat(n.path())
 	}
 	if err != nil {
 		return errno(err)
@@ -209,7 +282,7 @@ func (n *node) Getattr(ctx context.Context, fh fs.FileHandle, out *fuse.AttrOut)
 }
 
 func (n *node) Setattr(ctx context.Context, fh fs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
-	c, p := n.e.c, n.path()
+	c, p := n.e.as(ctx), n.path()
 	if m, ok := in.GetMode(); ok {
 		if err := c.Chmod(p, m&0o7777); err != nil {
 			return errno(err)
@@ -262,7 +335,7 @@ func (n *node) Setattr(ctx context.Context, fh fs.FileHandle, in *fuse.SetAttrIn
 
 func (n *node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
 	p := n.path()
-	d, err := n.e.c.Open(p, vfs.O_RDONLY|vfs.O_DIRECTORY, 0)
+	d, err := n.e.as(ctx).Open(p, vfs.O_RDONLY|vfs.O_DIRECTORY, 0)
 	if err != nil {
 		return nil, errno(err)
 	}
@@ -283,7 +356,7 @@ func (n *node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
 }
 
 func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
-	f, err := n.e.c.Open(n.path(), int(flags)&^vfs.O_CREAT|vfs.O_NOFOLLOW, 0)
+	f, err := n.e.as(ctx).Open(n.path(), int(flags)&^vfs.O_CREAT|vfs.O_NOFOLLOW, 0)
 	if err != nil {
 		return nil, 0, errno(err)
 	}
@@ -292,7 +365,7 @@ func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, s
 
 func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*fs.Inode, fs.FileHandle, uint32, syscall.Errno) {
 	p := n.child(name)
-	f, err := n.e.c.Open(p, int(flags)|vfs.O_CREAT|vfs.O_NOFOLLOW, mode&0o7777)
+	f, err := n.e.as(ctx).Open(p, int(flags)|vfs.O_CREAT|vfs.O_NOFOLLOW, mode&0o7777)
 	if err != nil {
 		return nil, nil, 0, errno(err)
 	}
@@ -306,7 +379,7 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 
 func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	p := n.child(name)
-	if err := n.e.c.Mkdir(p, mode&0o7777); err != nil {
+	if err := n.e.as(ctx).Mkdir(p, mode&0o7777); err != nil {
 		return nil, errno(err)
 	}
 	return n.entry(ctx, p, out)
@@ -314,7 +387,7 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 
 func (n *node) Mknod(ctx context.Context, name string, mode uint32, dev uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	p := n.child(name)
-	if err := n.e.c.Mknod(p, mode, uint64(dev)); err != nil {
+	if err := n.e.as(ctx).Mknod(p, mode, uint64(dev)); err != nil {
 		return nil, errno(err)
 	}
 	return n.entry(ctx, p, out)
@@ -322,7 +395,7 @@ func (n *node) Mknod(ctx context.Context, name string, mode uint32, dev uint32, 
 
 func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	p := n.child(name)
-	if err := n.e.c.Symlink(target, p); err != nil {
+	if err := n.e.as(ctx).Symlink(target, p); err != nil {
 		return nil, errno(err)
 	}
 	return n.entry(ctx, p, out)
@@ -334,14 +407,14 @@ func (n *node) Link(ctx context.Context, target fs.InodeEmbedder, name string, o
 		return nil, syscall.EXDEV
 	}
 	p := n.child(name)
-	if err := n.e.c.Link(t.path(), p); err != nil {
+	if err := n.e.as(ctx).Link(t.path(), p); err != nil {
 		return nil, errno(err)
 	}
 	return n.entry(ctx, p, out)
 }
 
 func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
-	t, err := n.e.c.Readlink(n.path())
+	t, err := n.e.as(ctx).Readlink(n.path())
 	if err != nil {
 		return nil, errno(err)
 	}
@@ -349,11 +422,11 @@ func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
 }
 
 func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
-	return errno(n.e.c.Unlink(n.child(name)))
+	return errno(n.e.as(ctx).Unlink(n.child(name)))
 }
 
 func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
-	return errno(n.e.c.Rmdir(n.child(name)))
+	return errno(n.e.as(ctx).Rmdir(n.child(name)))
 }
 
 func (n *node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
@@ -361,7 +434,7 @@ func (n *node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedd
 	if !ok {
 		return syscall.EXDEV
 	}
-	return errno(n.e.c.Renameat2(n.child(name), np.child(newName), flags))
+	return errno(n.e.as(ctx).Renameat2(n.child(name), np.child(newName), flags))
 }
 
 // The extended-attribute calls fail with EOPNOTSUPP: the library's
@@ -386,7 +459,7 @@ func (n *node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errn
 
 // Statfs reports the statfs of the filesystem the node is on.
 func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
-	l, err := n.e.c.Resolve(n.path(), false)
+	l, err := n.e.as(ctx).Resolve(n.path(), false)
 	if err != nil {
 		return errno(err)
 	}
