@@ -14,10 +14,11 @@ import (
 )
 
 func cmdFuse(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("fuse", "mountsh fuse [--script FILE | --demo] [--debug] DIR\n\nServes a library world on the host directory DIR through FUSE, as its\ncurrent process sees it, until interrupted (SIGINT, SIGTERM) or until DIR\nis unmounted. The world is a fresh one, or the one a script leaves\n(--script FILE, or --demo for the built-in demo). Needs root (the mount is\nmade with mount(2)) or fusermount3.", stderr)
+	fs := newFlags("fuse", "mountsh fuse [--script FILE | --demo] [--allow-other] [--debug] DIR\n\nServes a library world on the host directory DIR through FUSE, as its\ncurrent process sees it, until interrupted (SIGINT, SIGTERM) or until DIR\nis unmounted. The world is a fresh one, or the one a script leaves\n(--script FILE, or --demo for the built-in demo). Needs root (the mount is\nmade with mount(2)) or fusermount3.", stderr)
 	scriptName := fs.String("script", "", "run this script on the library first")
 	demo := fs.Bool("demo", false, "run the built-in demo script first")
 	debug := fs.Bool("debug", false, "log every FUSE request")
+	allowOther := fs.Bool("allow-other", false, "let other users than the mounting one in (each request runs with its caller's credentials)")
 	if err := fs.Parse(args); err != nil {
 		return &exitError{2, err}
 	}
@@ -42,7 +43,7 @@ func cmdFuse(args []string, stdout, stderr io.Writer) error {
 	if !ok {
 		return errors.New("fuse: the script's current process has exited")
 	}
-	srv, err := fuseexport.Mount(dir, c, &fuse.MountOptions{DirectMount: os.Geteuid() == 0, Debug: *debug})
+	srv, err := fuseexport.Mount(dir, c, &fuse.MountOptions{DirectMount: os.Geteuid() == 0, Debug: *debug, AllowOther: *allowOther})
 	if err != nil {
 		return fmt.Errorf("fuse: %w", err)
 	}
