@@ -191,3 +191,18 @@ func TestDotDoc(t *testing.T) {
 	require.NoError(t, mountsh([]string{"dot"}, nil, &out, &out))
 	require.Equal(t, string(want), out.String(), "doc/demo-tree.dot is stale: go generate ./cmd/mountsh")
 }
+
+// TestDemoAgreesWithLinux runs the demo (whose tree the README pictures)
+// on the library and on the kernel: the normalised outputs must agree.
+func TestDemoAgreesWithLinux(t *testing.T) {
+	sys, err := script.NewLinux()
+	if err != nil {
+		t.Skipf("the Linux reference runner cannot run: %v", err)
+	}
+	sys.Close()
+	name := filepath.Join(t.TempDir(), "demo.mnt")
+	require.NoError(t, os.WriteFile(name, demoScript, 0o644))
+	var out, errb bytes.Buffer
+	require.NoError(t, mountsh([]string{"diff", name}, nil, &out, &errb), "%s%s", out.String(), errb.String())
+	require.Contains(t, out.String(), "demo.mnt: same <==")
+}
