@@ -13,6 +13,12 @@
 //     by the host program's processes and accounting.
 //   - script: the mount-script interpreter that runs the same script on
 //     the library and on the real kernel, to prove the two agree.
+//   - fsbackend, aferobackend: mount any io/fs.FS (read-only) or any
+//     afero.Fs as a filesystem type.
+//   - aferofs: an afero.Fs over a process; mount.FsContext.FS is the
+//     io/fs view.
+//   - fuseexport: a namespace served through FUSE, so that Linux
+//     programs run on it.
 //
 // This package ties them together: NewKernel registers every filesystem
 // type of the module, and Boot starts a namespace as a booted Linux

@@ -13,8 +13,17 @@ import (
 )
 
 // FS returns a read-only io/fs view of the tree as c sees it: names are
-// resolved from c's root (fs.FS names are unrooted), symbolic links are
-// followed, and errors are *fs.PathError values wrapping vfs.Errno.
+// resolved from c's root (fs.FS names are unrooted), with c's credentials,
+// and errors are *fs.PathError values wrapping vfs.Errno, so errors.Is
+// matches fs.ErrNotExist, fs.ErrPermission and the other sentinels.
+//
+// The view implements fs.StatFS, fs.ReadDirFS, fs.ReadFileFS and
+// fs.ReadLinkFS. Open, Stat, ReadDir and ReadFile follow symbolic links
+// (a link that leaves the tree's root lands on the root, as in Linux);
+// Lstat and ReadLink do not follow the last one. Mounts are crossed as
+// path resolution crosses them. Names that fs.ValidPath rejects fail
+// with fs.ErrInvalid. The view does not write: use the FsContext (or
+// package aferofs) for that.
 func (c *FsContext) FS() fs.FS { return ioFS{c} }
 
 type ioFS struct{ c *FsContext }
@@ -23,6 +32,7 @@ var (
 	_ fs.StatFS     = ioFS{}
 	_ fs.ReadDirFS  = ioFS{}
 	_ fs.ReadFileFS = ioFS{}
+	_ fs.ReadLinkFS = ioFS{}
 )
 
 func abs(name string) string { return "/" + name }
@@ -47,6 +57,31 @@ func (f ioFS) Stat(name string) (fs.FileInfo, error) {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: err}
 	}
 	return fileInfo{name: path.Base(name), st: st}, nil
+}
+
+// Lstat is Stat without following a final symbolic link.
+func (f ioFS) Lstat(name string) (fs.FileInfo, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "lstat", Path: name, Err: fs.ErrInvalid}
+	}
+	st, err := f.c.Lstat(abs(name))
+	if err != nil {
+		return nil, &fs.PathError{Op: "lstat", Path: name, Err: err}
+	}
+	return fileInfo{name: path.Base(name), st: st}, nil
+}
+
+// ReadLink returns the target of the symbolic link name, as readlink(2)
+// does (EINVAL for a name that is not a link).
+func (f ioFS) ReadLink(name string) (string, error) {
+	if !fs.ValidPath(name) {
+		return "", &fs.PathError{Op: "readlink", Path: name, Err: fs.ErrInvalid}
+	}
+	t, err := f.c.Readlink(abs(name))
+	if err != nil {
+		return "", &fs.PathError{Op: "readlink", Path: name, Err: err}
+	}
+	return t, nil
 }
 
 func (f ioFS) ReadDir(name string) ([]fs.DirEntry, error) {

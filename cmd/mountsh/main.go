@@ -6,12 +6,22 @@
 //	mountsh run [--linux] FILE...   run scripts and print their output
 //	mountsh diff FILE...            run on both, normalise and compare
 //	mountsh demo                    run the built-in example and show the mount tree
+//	mountsh tree [SCRIPT]           run a script (the demo by default), print its mount tree
+//	mountsh dot [SCRIPT]            the same tree as Graphviz DOT, with peer groups and slaves
+//	mountsh fuse [--script FILE] DIR  serve a library world on DIR through FUSE
 //	mountsh [--linux]               interactive shell reading commands from stdin
+//	mountsh help [COMMAND]          this list, or a command's usage
+//
+// Every command takes --help. The interactive shell edits lines (arrows,
+// history, ^A ^E ^K ^U ^W) when standard input is a terminal.
 //
 // A malformed script is reported with its line and makes mountsh exit
 // with status 2. diff exits with status 1 when the outputs differ; any
 // failure of a runner is also status 1.
 package main
+
+// The picture of the demo's mount tree in the README (needs graphviz):
+//go:generate sh -c "go run . dot > ../../doc/demo-tree.dot && dot -Tsvg ../../doc/demo-tree.dot > ../../doc/demo-tree.svg"
 
 import (
 	"bufio"
@@ -23,6 +33,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/mountkit/mountkit/script"
 )
@@ -37,6 +49,7 @@ type exitError struct {
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
 
 func main() {
 	err := mountsh(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
@@ -59,10 +72,14 @@ func main() {
 }
 
 const usage = `usage:
-  mountsh run [--linux] FILE...   run scripts and print their output
-  mountsh diff FILE...            run on the library and on Linux, compare
-  mountsh demo                    run the built-in example, show the mount tree
-  mountsh [--linux]               interactive shell (commands from stdin)
+  mountsh run [--linux] FILE...     run scripts and print their output
+  mountsh diff FILE...              run on the library and on Linux, compare
+  mountsh demo                      run the built-in example, show the mount tree
+  mountsh tree [SCRIPT]             run a script (default: the demo), print its mount tree
+  mountsh dot [SCRIPT]              the same as Graphviz DOT, with peer groups and slaves
+  mountsh fuse [--script FILE] DIR  serve a library world on DIR through FUSE
+  mountsh [--linux]                 interactive shell (commands from stdin)
+  mountsh help [COMMAND]            this list, or a command's usage
 `
 
 // mountsh runs the command line args.
@@ -78,9 +95,23 @@ func mountsh(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return cmdDiff(args, stdout, stderr)
 	case "demo":
 		return cmdDemo(args, stdout, stderr)
+	case "tree":
+		return cmdTree(args, stdout, stderr)
+	case "dot":
+		return cmdDot(args, stdout, stderr)
+	case "fuse":
+		return cmdFuse(args, stdout, stderr)
 	case "", "shell":
 		return cmdShell(args, stdin, stdout, stderr)
 	case "help":
+		if len(args) == 1 && args[0] != "help" {
+			// The command's own usage, on stdout.
+			err := mountsh([]string{args[0], "--help"}, stdin, stdout, stdout)
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			return err
+		}
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
@@ -229,16 +260,54 @@ func cmdShell(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			prompt = "mountsh> "
 		}
 	}
+	if prompt != "" {
+		f := stdin.(*os.File)
+		if old, err := term.MakeRaw(int(f.Fd())); err == nil {
+			defer term.Restore(int(f.Fd()), old)
+			t := term.NewTerminal(struct {
+				io.Reader
+				io.Writer
+			}{stdin, stdout}, prompt)
+			in.SetOutput(t)
+			err := shellLoop(in, t.ReadLine, t)
+			if cerr := in.Close(); err == nil {
+				err = cerr
+			}
+			return err
+		}
+	}
 	sc := bufio.NewScanner(stdin)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	line := 0
-	for {
+	err = shellLoop(in, func() (string, error) {
 		fmt.Fprint(stdout, prompt)
 		if !sc.Scan() {
-			break
+			if err := sc.Err(); err != nil {
+				return "", err
+			}
+			return "", io.EOF
 		}
-		line++
-		c, err := script.ParseLine("<stdin>", line, sc.Text())
+		return sc.Text(), nil
+	}, stderr)
+	if prompt != "" {
+		fmt.Fprintln(stdout)
+	}
+	if cerr := in.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// shellLoop runs the lines readLine returns until io.EOF; a malformed
+// line is reported on stderr and skipped.
+func shellLoop(in *script.Interp, readLine func() (string, error), stderr io.Writer) error {
+	for line := 1; ; line++ {
+		text, err := readLine()
+		if err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		c, err := script.ParseLine("<stdin>", line, text)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			continue
@@ -247,18 +316,9 @@ func cmdShell(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			continue
 		}
 		if err := in.Exec(c); err != nil {
-			in.Close()
 			return err
 		}
 	}
-	if prompt != "" {
-		fmt.Fprintln(stdout)
-	}
-	if err := sc.Err(); err != nil {
-		in.Close()
-		return err
-	}
-	return in.Close()
 }
 
 func cmdDemo(args []string, stdout, stderr io.Writer) error {
@@ -267,9 +327,55 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return &exitError{2, err}
 	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return &exitError{2, fmt.Errorf("demo: unexpected argument %q", fs.Arg(0))}
+	}
 	if *show {
 		_, err := stdout.Write(demoScript)
 		return err
 	}
 	return runDemo(stdout)
+}
+
+// finalTree parses the optional SCRIPT argument of tree and dot, runs it
+// (or the demo) on the library without showing its output, and returns
+// the mountinfo lines of its current process at the end.
+func finalTree(name, synopsis string, args []string, stderr io.Writer) ([]string, error) {
+	fs := newFlags(name, synopsis, stderr)
+	if err := fs.Parse(args); err != nil {
+		return nil, &exitError{2, err}
+	}
+	if fs.NArg() > 1 {
+		fs.Usage()
+		return nil, &exitError{2, fmt.Errorf("%s: want at most one script", name)}
+	}
+	in, err := runOnLibrary(fs.Arg(0), io.Discard)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	lines, err := mountinfoOf(in)
+	if err != nil {
+		return nil, err
+	}
+	return lines, in.Close()
+}
+
+func cmdTree(args []string, stdout, stderr io.Writer) error {
+	lines, err := finalTree("tree", "mountsh tree [SCRIPT]\n\nRuns SCRIPT (the built-in demo when none is given) on the library and prints\nthe mount tree its current process ends with, as findmnt prints it, with a\nPROPAGATION column (private, shared:N, master:N, unbindable).", args, stderr)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprint(stdout, findmnt(lines))
+	return err
+}
+
+func cmdDot(args []string, stdout, stderr io.Writer) error {
+	lines, err := finalTree("dot", "mountsh dot [SCRIPT]\n\nRuns SCRIPT (the built-in demo when none is given) on the library and prints\nthe mount tree its current process ends with as a Graphviz digraph: mounts\nas boxes, arrows to the mounts on top of them, peer groups as dashed\nclusters and red dashed arrows from a master peer group to its slaves.\nRender it with: mountsh dot | dot -Tsvg > tree.svg", args, stderr)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprint(stdout, dot(lines))
+	return err
 }

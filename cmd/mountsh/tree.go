@@ -12,33 +12,15 @@ import (
 // runDemo runs the embedded demo script on the library, then prints the
 // final mount tree of its current process and the raw mountinfo.
 func runDemo(w io.Writer) error {
-	p, err := script.Parse("demo.mnt", demoScript)
-	if err != nil {
-		return err
-	}
-	sys, err := newLibrary()
-	if err != nil {
-		return err
-	}
-	in, err := script.NewInterp(sys, p.Name, ".", w)
+	fmt.Fprintln(w, "# script output")
+	in, err := runOnLibrary("", w)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	fmt.Fprintln(w, "# script output")
-	for i := range p.Commands {
-		if err := in.Exec(&p.Commands[i]); err != nil {
-			return err
-		}
-	}
-	var b bytes.Buffer
-	in2 := &script.Command{Line: 0, Name: "mountinfo"}
-	if err := execTo(in, in2, &b, w); err != nil {
+	lines, err := mountinfoOf(in)
+	if err != nil {
 		return err
-	}
-	var lines []string
-	for l := range strings.SplitSeq(strings.TrimSuffix(b.String(), "\n"), "\n") {
-		lines = append(lines, strings.TrimPrefix(l, "0: "))
 	}
 	fmt.Fprintln(w, "\n# mount tree")
 	fmt.Fprint(w, findmnt(lines))
@@ -49,11 +31,48 @@ func runDemo(w io.Writer) error {
 	return in.Close()
 }
 
-// execTo runs c with its output going to b instead of w.
-func execTo(in *script.Interp, c *script.Command, b *bytes.Buffer, w io.Writer) error {
-	in.SetOutput(b)
-	defer in.SetOutput(w)
-	return in.Exec(c)
+// runOnLibrary runs the script file name (the demo when name is "") on
+// the library, its output going to w, and returns the interpreter with the
+// world still alive; the caller closes it.
+func runOnLibrary(name string, w io.Writer) (*script.Interp, error) {
+	p, err := script.Parse("demo.mnt", demoScript)
+	if name != "" {
+		p, err = parseFile(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	sys, err := newLibrary()
+	if err != nil {
+		return nil, err
+	}
+	in, err := script.NewInterp(sys, p.Name, p.Dir, w)
+	if err != nil {
+		return nil, err
+	}
+	for i := range p.Commands {
+		if err := in.Exec(&p.Commands[i]); err != nil {
+			in.Close()
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
+// mountinfoOf returns the mountinfo lines of in's current process.
+func mountinfoOf(in *script.Interp) ([]string, error) {
+	var b bytes.Buffer
+	in.SetOutput(&b)
+	err := in.Exec(&script.Command{Line: 0, Name: "mountinfo"})
+	in.SetOutput(io.Discard)
+	if err != nil {
+		return nil, err
+	}
+	var lines []string
+	for l := range strings.SplitSeq(strings.TrimSuffix(b.String(), "\n"), "\n") {
+		lines = append(lines, strings.TrimPrefix(l, "0: "))
+	}
+	return lines, nil
 }
 
 // mount is one mountinfo line, for the tree.
@@ -61,16 +80,36 @@ type mount struct {
 	id, parent     string
 	target, source string
 	fstype, opts   string
+	mountOpts      string // the per-mount options alone
+	shared, master string // peer group numbers, "" when none
+	unbindable     bool
 	children       []*mount
 }
 
-// findmnt renders mountinfo lines as findmnt does: TARGET SOURCE FSTYPE
-// OPTIONS columns, children under their parents in listing order. Lines
-// that do not parse are left out; a non-mountinfo answer (such as
-// "(empty)") is printed as it is.
-func findmnt(lines []string) string {
+// propagation describes m's propagation as findmnt's PROPAGATION column
+// does, with the peer-group numbers of mountinfo: "private", "shared:1",
+// "master:1", "shared:2,master:1", "unbindable".
+func (m *mount) propagation() string {
+	var p []string
+	if m.shared != "" {
+		p = append(p, "shared:"+m.shared)
+	}
+	if m.master != "" {
+		p = append(p, "master:"+m.master)
+	}
+	if m.unbindable {
+		p = append(p, "unbindable")
+	}
+	if len(p) == 0 {
+		return "private"
+	}
+	return strings.Join(p, ",")
+}
+
+// parseMountinfo parses mountinfo lines, leaving out those that do not
+// parse.
+func parseMountinfo(lines []string) []*mount {
 	var all []*mount
-	byID := map[string]*mount{}
 	for _, l := range lines {
 		f := strings.Fields(l)
 		sep := -1
@@ -91,8 +130,30 @@ func findmnt(lines []string) string {
 				}
 			}
 		}
-		m := &mount{id: f[0], parent: f[1], target: f[4], fstype: f[sep+1], source: f[sep+2], opts: opts}
+		m := &mount{id: f[0], parent: f[1], target: f[4], fstype: f[sep+1], source: f[sep+2], opts: opts, mountOpts: f[5]}
+		for _, o := range f[6:sep] {
+			switch {
+			case strings.HasPrefix(o, "shared:"):
+				m.shared = o[len("shared:"):]
+			case strings.HasPrefix(o, "master:"):
+				m.master = o[len("master:"):]
+			case o == "unbindable":
+				m.unbindable = true
+			}
+		}
 		all = append(all, m)
+	}
+	return all
+}
+
+// findmnt renders mountinfo lines as findmnt -o
+// TARGET,SOURCE,FSTYPE,PROPAGATION,OPTIONS does: children under their
+// parents in listing order. Lines that do not parse are left out; a
+// non-mountinfo answer (such as "(empty)") is printed as it is.
+func findmnt(lines []string) string {
+	all := parseMountinfo(lines)
+	byID := map[string]*mount{}
+	for _, m := range all {
 		byID[m.id] = m
 	}
 	if len(all) == 0 {
@@ -106,8 +167,8 @@ func findmnt(lines []string) string {
 			roots = append(roots, m)
 		}
 	}
-	type row struct{ target, source, fstype, opts string }
-	rows := []row{{"TARGET", "SOURCE", "FSTYPE", "OPTIONS"}}
+	type row struct{ target, source, fstype, prop, opts string }
+	rows := []row{{"TARGET", "SOURCE", "FSTYPE", "PROPAGATION", "OPTIONS"}}
 	seen := map[*mount]bool{}
 	var walk func(m *mount, prefix, branch string)
 	walk = func(m *mount, prefix, branch string) {
@@ -115,7 +176,7 @@ func findmnt(lines []string) string {
 			return
 		}
 		seen[m] = true
-		rows = append(rows, row{prefix + branch + m.target, m.source, m.fstype, m.opts})
+		rows = append(rows, row{prefix + branch + m.target, m.source, m.fstype, m.propagation(), m.opts})
 		child := prefix
 		switch branch {
 		case "├─":
@@ -134,15 +195,21 @@ func findmnt(lines []string) string {
 	for _, r := range roots {
 		walk(r, "", "")
 	}
-	var w [3]int
+	// Mounts whose parents form a cycle (only in corrupt input) are
+	// drawn as roots too.
+	for _, m := range all {
+		walk(m, "", "")
+	}
+	var w [4]int
 	for _, r := range rows {
 		w[0] = max(w[0], len([]rune(r.target)))
 		w[1] = max(w[1], len([]rune(r.source)))
 		w[2] = max(w[2], len([]rune(r.fstype)))
+		w[3] = max(w[3], len([]rune(r.prop)))
 	}
 	var b strings.Builder
 	for _, r := range rows {
-		fmt.Fprintf(&b, "%s %s %s %s\n", pad(r.target, w[0]), pad(r.source, w[1]), pad(r.fstype, w[2]), r.opts)
+		fmt.Fprintf(&b, "%s %s %s %s %s\n", pad(r.target, w[0]), pad(r.source, w[1]), pad(r.fstype, w[2]), pad(r.prop, w[3]), r.opts)
 	}
 	return b.String()
 }
