@@ -4,6 +4,8 @@
 //
 // Steps, each the system call a runtime makes:
 //
+//  0. mount the image: an overlay of its read-only layers with a
+//     writable upper directory of the container's own;
 //  1. unshare(CLONE_NEWNS) and mount --make-rprivate /, so nothing the
 //     container mounts propagates back to the host;
 //  2. bind-mount the image's rootfs onto itself, because pivot_root wants
@@ -14,10 +16,10 @@
 //  5. umount2("/.oldroot", MNT_DETACH): lazily drop the host's tree, which
 //     is still busy (our cwd was on it), and remove the directory.
 //
-// The image is a tmpfs filled by hand. With the overlay filesystem (being
-// merged) the rootfs becomes mount("overlay", rootfs, "overlay", 0,
-// "lowerdir=L2:L1,upperdir=U,workdir=W") over tmpfs layers; every other
-// step stays the same.
+// The image has two layers (a base and an application layer, as a
+// registry would ship them), unpacked into directories of a tmpfs; what
+// the container writes lands in its upper directory, and the layers stay
+// as they were.
 package main
 
 import (
@@ -57,18 +59,28 @@ func run() error {
 	}
 	defer host.Close()
 
-	// The host: a data directory to share, and the unpacked image.
-	for _, d := range []string{"/srv", "/srv/data", "/var", "/var/lib", "/var/lib/c1", "/var/lib/c1/rootfs"} {
+	// The host: a data directory to share, the unpacked image layers and
+	// the container's own upper and work directories.
+	for _, d := range []string{"/srv", "/srv/data", "/var", "/var/lib", "/var/lib/c1"} {
 		must("mkdir "+d, host.Mkdir(d, 0o755))
 	}
 	write(host, "/srv/data/report.csv", "day,visits\nmon,12\n")
-	rootfs := "/var/lib/c1/rootfs"
-	must("mount image", host.Mount("image", rootfs, "tmpfs", mount.MS_NODEV, "size=16m,mode=755"))
-	for _, d := range []string{"bin", "etc", "data", "tmp", ".oldroot"} {
-		must("mkdir "+d, host.Mkdir(rootfs+"/"+d, 0o755))
+	layers := "/var/lib/layers"
+	must("mkdir layers", host.Mkdir(layers, 0o755))
+	must("mount layers", host.Mount("layers", layers, "tmpfs", mount.MS_NODEV, "size=16m,mode=755"))
+	for _, d := range []string{"base", "base/bin", "base/etc", "base/data", "base/tmp", "base/.oldroot", "app", "app/etc"} {
+		must("mkdir "+d, host.Mkdir(layers+"/"+d, 0o755))
 	}
-	write(host, rootfs+"/etc/hostname", "c1\n")
-	write(host, rootfs+"/bin/app", "#!/bin/sh\necho hi\n")
+	write(host, layers+"/base/etc/hostname", "localhost\n")
+	write(host, layers+"/base/bin/sh", "#!\n")
+	write(host, layers+"/app/etc/hostname", "c1\n")
+	write(host, layers+"/app/etc/app.conf", "port=80\n")
+	for _, d := range []string{"rootfs", "upper", "work"} {
+		must("mkdir "+d, host.Mkdir("/var/lib/c1/"+d, 0o755))
+	}
+	rootfs := "/var/lib/c1/rootfs"
+	must("mount image", host.Mount("overlay", rootfs, "overlay", 0,
+		"lowerdir="+layers+"/app:"+layers+"/base,upperdir=/var/lib/c1/upper,workdir=/var/lib/c1/work"))
 
 	// The container's first process.
 	c := host.Fork()
@@ -98,6 +110,12 @@ func run() error {
 	fmt.Printf("writing /data: %v, ", err)
 	_, err = c.Stat("/srv")
 	fmt.Printf("host's /srv: %v\n", err)
+	write(c, "/etc/app.conf", "port=8080\n")
+	conf, err := readFile(host, layers+"/app/etc/app.conf")
+	must("read the layer", err)
+	mine, err := readFile(host, "/var/lib/c1/upper/etc/app.conf")
+	must("read the upper layer", err)
+	fmt.Printf("# after the container wrote /etc/app.conf: the layer has %q, the upper directory %q\n", conf, mine)
 
 	fmt.Println("# the host's mountinfo is unchanged")
 	fmt.Print(host.MountInfo())
