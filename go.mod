@@ -9,6 +9,7 @@ require (
 )
 
 require (
+	github.com/go-git/go-billy/v5 v5.9.2 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/text v0.28.0 // indirect
+	golang.org/x/text v0.39.0 // indirect
 )
