@@ -1,11 +1,11 @@
 package bench
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,14 +54,14 @@ func BenchmarkBind(b *testing.B) {
 
 // benchMountInfo renders the mountinfo of a namespace with n bind mounts
 // (plus the few of the booted layout) and reports ns per line.
-func benchMountInfo(b *testing.B, w world, root string, n int, render func() ([]byte, error)) {
+func benchMountInfo(b *testing.B, w world, root string, n int, render func() (string, error)) {
 	prepare(b, w, root, n)
 	for i := range n {
 		require.NoError(b, w.bind(root+"/src", root+"/d"+strconv.Itoa(i)))
 	}
 	out, err := render()
 	require.NoError(b, err)
-	lines := bytes.Count(out, []byte{'\n'})
+	lines := strings.Count(out, "\n")
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := render(); err != nil {
@@ -77,12 +77,13 @@ func benchMountInfo(b *testing.B, w world, root string, n int, render func() ([]
 func BenchmarkMountInfo(b *testing.B) {
 	b.Run("mountkit", func(b *testing.B) {
 		w := newLibWorld(b).(libWorld)
-		benchMountInfo(b, w, "", 1000, func() ([]byte, error) { return []byte(w.c.MountInfo()), nil })
+		benchMountInfo(b, w, "", 1000, func() (string, error) { return w.c.MountInfo(), nil })
 	})
 	b.Run("kernel", func(b *testing.B) {
 		w, root := newKernelWorld(b)
-		benchMountInfo(b, w, root, 1000, func() ([]byte, error) {
-			return os.ReadFile("/proc/thread-self/mountinfo")
+		benchMountInfo(b, w, root, 1000, func() (string, error) {
+			out, err := os.ReadFile("/proc/thread-self/mountinfo")
+			return string(out), err
 		})
 	})
 }

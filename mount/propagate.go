@@ -1,6 +1,8 @@
 package mount
 
 import (
+	"strconv"
+
 	"github.com/mountkit/mountkit/propagation"
 	"github.com/mountkit/mountkit/vfs"
 )
@@ -290,21 +292,25 @@ func (k *Kernel) destroyCopy(m *Mountpoint) {
 
 // mountTags renders the optional fields of a mountinfo line for m as seen
 // from root: shared:N, master:N, propagate_from:N and unbindable.
-func mountTags(m *Mountpoint, root Location) string {
-	s := ""
+func mountTags(m *Mountpoint, root Location) string { return string(appendMountTags(nil, m, root)) }
+
+func appendMountTags(b []byte, m *Mountpoint, root Location) []byte {
 	if m.prop.Shared() {
-		s += " shared:" + itoa(m.prop.Group())
+		b = append(b, " shared:"...)
+		b = strconv.AppendUint(b, uint64(m.prop.Group()), 10)
 	}
 	if master := m.prop.Master(); master != nil {
-		s += " master:" + itoa(master.Group())
+		b = append(b, " master:"...)
+		b = strconv.AppendUint(b, uint64(master.Group()), 10)
 		if dom := dominatingID(m, root); dom != 0 && dom != master.Group() {
-			s += " propagate_from:" + itoa(dom)
+			b = append(b, " propagate_from:"...)
+			b = strconv.AppendUint(b, uint64(dom), 10)
 		}
 	}
 	if m.prop.Unbindable() {
-		s += " unbindable"
+		b = append(b, " unbindable"...)
 	}
-	return s
+	return b
 }
 
 // dominatingID returns the group of the closest master group of m with a

@@ -1,7 +1,6 @@
 package vfs
 
 import (
-	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -179,25 +178,31 @@ func (d *Dentry) AddMount(delta int32) { d.mounts.Add(delta) }
 // dentry_path renders it: "/" for the root, "/a/b" below it, and the
 // suffix "//deleted" for a dead dentry.
 func (d *Dentry) Path() string {
+	var buf [128]byte
+	return string(d.AppendPath(buf[:0]))
+}
+
+// AppendPath appends what Path returns to b.
+func (d *Dentry) AppendPath(b []byte) []byte {
 	d.sb.renameMu.RLock()
 	defer d.sb.renameMu.RUnlock()
-	var parts []string
+	var names [32]string
+	parts := names[:0]
 	dead := d.Dead()
 	for e := d; !e.IsRoot(); e = e.Parent() {
 		parts = append(parts, e.Name())
 	}
-	var b strings.Builder
-	for i := len(parts) - 1; i >= 0; i-- {
-		b.WriteByte('/')
-		b.WriteString(parts[i])
+	if len(parts) == 0 {
+		b = append(b, '/')
 	}
-	if b.Len() == 0 {
-		b.WriteByte('/')
+	for i := len(parts) - 1; i >= 0; i-- {
+		b = append(b, '/')
+		b = append(b, parts[i]...)
 	}
 	if dead {
-		b.WriteString("//deleted")
+		b = append(b, "//deleted"...)
 	}
-	return b.String()
+	return b
 }
 
 // IsAncestor reports whether a is d or one of d's ancestors.
