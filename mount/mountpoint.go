@@ -139,13 +139,19 @@ func (k *Kernel) attachTree(m, parent *Mountpoint, d *vfs.Dentry) {
 // link; m must already be unhashed. k.mu is held.
 func (k *Kernel) unlinkChild(m *Mountpoint) {
 	p := m.parent.Load()
-	for i, ch := range p.children {
-		if ch == m {
-			p.children = append(p.children[:i], p.children[i+1:]...)
-			break
+	p.children = removeChild(p.children, m)
+	m.setMountpoint(nil, nil)
+}
+
+// removeChild removes m from children, keeping the others' order. It
+// looks from the end: the mounts removed soonest are the latest made.
+func removeChild(children []*Mountpoint, m *Mountpoint) []*Mountpoint {
+	for i := len(children) - 1; i >= 0; i-- {
+		if children[i] == m {
+			return append(children[:i], children[i+1:]...)
 		}
 	}
-	m.setMountpoint(nil, nil)
+	return children
 }
 
 // setMountpoint records where m is attached. k.mu is held for writing.

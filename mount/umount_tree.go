@@ -93,12 +93,7 @@ func (k *Kernel) hideChild(m *Mountpoint) {
 	if p == nil {
 		return
 	}
-	for i, ch := range p.children {
-		if ch == m {
-			p.children = append(p.children[:i], p.children[i+1:]...)
-			return
-		}
-	}
+	p.children = removeChild(p.children, m)
 }
 
 // reparenting is a surviving mount m that overmounted a removed copy and
