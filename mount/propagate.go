@@ -16,15 +16,17 @@ func isNew(n *pnode) bool { return n.Value.ns == nil }
 // preorder returns m and the mounts below it, parents before children,
 // each parent's children in attachment order (Linux's next_mnt order).
 func preorder(m *Mountpoint) []*Mountpoint {
-	var out []*Mountpoint
-	var walk func(*Mountpoint)
-	walk = func(x *Mountpoint) {
-		out = append(out, x)
-		for _, c := range x.children {
-			walk(c)
-		}
+	if len(m.children) == 0 {
+		return []*Mountpoint{m}
 	}
-	walk(m)
+	return appendPreorder(nil, m)
+}
+
+func appendPreorder(out []*Mountpoint, m *Mountpoint) []*Mountpoint {
+	out = append(out, m)
+	for _, c := range m.children {
+		out = appendPreorder(out, c)
+	}
 	return out
 }
 
