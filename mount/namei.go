@@ -102,6 +102,18 @@ func (w *walker) walkDirs(path string) (last string, kind lastKind, trailing boo
 		end := 0
 		if w.searchAll {
 			dir, i, key, end, found = dir.WalkCached(path, i)
+			if found != nil && found.IsDir() {
+				// A mounted directory (WalkCached looks up no last
+				// component): cross into the topmost mount.
+				j := end
+				for j < n && path[j] == '/' {
+					j++
+				}
+				if l := w.crossMounts(Location{w.cur.Mount, found}); l.Dentry.IsDir() {
+					w.cur, dir, i = l, l.Dentry, j
+					continue
+				}
+			}
 		}
 		if end > i {
 			name = path[i:end] // scanned by WalkCached
@@ -141,6 +153,13 @@ func (w *walker) walkDirs(path string) (last string, kind lastKind, trailing boo
 			found = dir.CachedKey(name, key)
 			if found != nil && found.Mounts() == 0 && found.IsDir() {
 				dir = found
+				continue
+			}
+		}
+		if found != nil && found.IsDir() {
+			// A mounted directory: cross into the topmost mount.
+			if l := w.crossMounts(Location{w.cur.Mount, found}); l.Dentry.IsDir() {
+				w.cur, dir = l, l.Dentry
 				continue
 			}
 		}

@@ -26,7 +26,7 @@ func (d *Dentry) WalkCached(path string, i int) (*Dentry, int, NameKey, int, *De
 	const ones, highs, slashes = 0x0101010101010101, 0x8080808080808080, 0x2f2f2f2f2f2f2f2f
 	const dot, dotdot = '.' | 1<<56, '.'<<8 | '.' | 2<<56
 	n := len(path)
-	if n < 8 || !d.isDir {
+	if !d.isDir {
 		return d.walkCachedSlow(path, i)
 	}
 	for {
@@ -37,8 +37,12 @@ func (d *Dentry) WalkCached(path string, i int) (*Dentry, int, NameKey, int, *De
 		var w uint64
 		if rem >= 8 {
 			w = load64(path, i)
-		} else {
+		} else if n >= 8 {
 			w = load64(path, n-8) >> (8 * (8 - rem) & 63)
+		} else {
+			for j := n - 1; j >= i; j-- {
+				w = w<<8 | uint64(path[j])
+			}
 		}
 		// As in ScanKey: the lowest '/' byte sets z's lowest bit, and
 		// keep masks the bytes below it.
@@ -72,9 +76,9 @@ func (d *Dentry) WalkCached(path string, i int) (*Dentry, int, NameKey, int, *De
 		}
 		// The first slot of the probe, found without a bounds check in
 		// a small table. Equal words mean equal names (so equal
-		// hashes). A tombstone that matches is not a directory: it
-		// ends the fast loop, and the general one probes past it, as
-		// it does past a first slot that holds another name.
+		// hashes). A first slot that holds another name or a removed
+		// entry ends the fast loop, and the general one (which calls
+		// nothing either) takes the walk on from there.
 		var s *dirSlot
 		if len(t.slots) == dirTableMinSize {
 			s = &t.small[k.hash&(dirTableMinSize-1)]
@@ -105,7 +109,7 @@ func load64(path string, i int) uint64 {
 }
 
 // walkCachedSlow is WalkCached for what its fast loop leaves: names of 8
-// bytes or more, runs of slashes, paths shorter than a word.
+// bytes or more, runs of slashes, a first slot holding another name.
 func (d *Dentry) walkCachedSlow(path string, i int) (_ *Dentry, _ int, key NameKey, end int, next *Dentry) {
 	const m1 = 0xa0761d6478bd642f
 	const ones, highs, slashes = 0x0101010101010101, 0x8080808080808080, 0x2f2f2f2f2f2f2f2f
