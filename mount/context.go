@@ -336,15 +336,11 @@ func (c *FsContext) getcwd(k *Kernel, seq uint64) (string, error) {
 	return p, nil
 }
 
-// pathFrom renders l's path as seen from root, as Linux's prepend_path
-// does; ok is false when l is not reachable from root. k.mu is held.
-func pathFrom(l, root Location) (string, bool) {
-	return pathFromSeq(l, root, nil, 0)
-}
-
-// pathFromSeq is pathFrom; with k not nil it runs without k.mu, as a walk
-// from k.seq value seq that its caller validates: a torn mount link ends
-// it, and so does a change of seq seen every so often while it climbs.
+// pathFromSeq renders l's path as seen from root, as Linux's prepend_path
+// does; ok is false when l is not reachable from root. With k nil, k.mu
+// is held; otherwise it runs without k.mu, as a walk from k.seq value seq
+// that its caller validates: a torn mount link ends it, and so does a
+// change of seq seen every so often while it climbs.
 func pathFromSeq(l, root Location, k *Kernel, seq uint64) (string, bool) {
 	var buf [128]byte
 	b, ok := appendPathFrom(buf[:0], l, root, k, seq)

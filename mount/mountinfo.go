@@ -78,9 +78,8 @@ func (c *FsContext) appendVisible(b []byte, line func(b []byte, m *Mountpoint, m
 	return b
 }
 
-// mountOptions renders per-mount flags as mountinfo's sixth field.
-func mountOptions(f uint32) string { return string(appendMountOptions(nil, f)) }
-
+// appendMountOptions appends the per-mount flags, mountinfo's sixth
+// field.
 func appendMountOptions(b []byte, f uint32) []byte {
 	if f&mntReadonly != 0 {
 		b = append(b, "ro"...)
@@ -165,5 +164,3 @@ func appendEscapedTail(b []byte, n int) []byte {
 
 // escaped marks the bytes appendEscaped always escapes.
 var escaped = [256]bool{' ': true, '\t': true, '\n': true, '\\': true}
-
-func itoa(n uint32) string { return strconv.FormatUint(uint64(n), 10) }

@@ -292,10 +292,8 @@ func (k *Kernel) destroyCopy(m *Mountpoint) {
 	k.freeTree(m)
 }
 
-// mountTags renders the optional fields of a mountinfo line for m as seen
-// from root: shared:N, master:N, propagate_from:N and unbindable.
-func mountTags(m *Mountpoint, root Location) string { return string(appendMountTags(nil, m, root)) }
-
+// appendMountTags appends the optional fields of a mountinfo line for m
+// as seen from root: shared:N, master:N, propagate_from:N and unbindable.
 func appendMountTags(b []byte, m *Mountpoint, root Location) []byte {
 	if m.prop.Shared() {
 		b = append(b, " shared:"...)
