@@ -143,8 +143,9 @@ func (k *Kernel) unlinkChild(m *Mountpoint) {
 	m.setMountpoint(nil, nil)
 }
 
-// removeChild removes m from children, keeping the others' order. It
-// looks from the end: the mounts removed soonest are the latest made.
+// removeChild removes m from a list of mounts (a parent's children, the
+// mounts on a dentry), keeping the others' order. It looks from the end:
+// the mounts removed soonest are the latest made.
 func removeChild(children []*Mountpoint, m *Mountpoint) []*Mountpoint {
 	for i := len(children) - 1; i >= 0; i-- {
 		if children[i] == m {
@@ -190,13 +191,7 @@ func (k *Kernel) hashMount(m *Mountpoint) {
 func (k *Kernel) unhashMount(m *Mountpoint) {
 	d := m.mountpoint.Load()
 	k.hash.delete(hashKey{m.parent.Load(), d})
-	on := k.mountsOn[d]
-	for i, e := range on {
-		if e == m {
-			on = append(on[:i], on[i+1:]...)
-			break
-		}
-	}
+	on := removeChild(k.mountsOn[d], m)
 	if len(on) == 0 {
 		delete(k.mountsOn, d)
 	} else {

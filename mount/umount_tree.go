@@ -1,6 +1,8 @@
 package mount
 
 import (
+	"slices"
+
 	"github.com/mountkit/mountkit/propagation"
 	"github.com/mountkit/mountkit/vfs"
 )
@@ -131,12 +133,14 @@ func (k *Kernel) propagateUmount(set []*Mountpoint) ([]*Mountpoint, []reparentin
 				}
 				child.candidate = true
 				if !child.umounting {
-					candidates = append([]*Mountpoint{child}, candidates...)
+					candidates = append(candidates, child)
 				}
 			}
 			q = propagation.Next(q, origin, isNew)
 		}
 	}
+	// Each candidate went in front of the others, as Linux's list_add.
+	slices.Reverse(candidates)
 	for _, m := range set {
 		m.candidate = false
 	}
