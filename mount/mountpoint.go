@@ -144,9 +144,15 @@ func (k *Kernel) unlinkChild(m *Mountpoint) {
 }
 
 // removeChild removes m from a list of mounts (a parent's children, the
-// mounts on a dentry), keeping the others' order. It looks from the end:
-// the mounts removed soonest are the latest made.
+// mounts on a dentry), keeping the others' order. The first entry goes
+// in constant time (umount propagation removes copies oldest first), and
+// the rest is searched from the end (a mount removed soon is one made
+// late).
 func removeChild(children []*Mountpoint, m *Mountpoint) []*Mountpoint {
+	if len(children) > 0 && children[0] == m {
+		children[0] = nil
+		return children[1:]
+	}
 	for i := len(children) - 1; i >= 0; i-- {
 		if children[i] == m {
 			return append(children[:i], children[i+1:]...)
