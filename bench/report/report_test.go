@@ -52,6 +52,10 @@ func TestEvaluate(t *testing.T) {
 		peerName: "kernel", kind: atMost, k: 1000}, res)
 	assert.Equal(t, "NO", r.met)
 	assert.Equal(t, "kernel: skipped", r.peer)
+	r = evaluate(target{lib: fig{"Stat10/mountkit", "ns/op"}, peer: fig{"Stat10/kernel", "ns/op"},
+		peerName: "kernel", kind: info}, res)
+	assert.Equal(t, "6.63x faster", r.ratio)
+	assert.Equal(t, "-", r.met)
 	r = evaluate(target{lib: fig{"Missing/x", "ns/op"}, kind: within, k: 1.1}, res)
 	assert.Equal(t, "?", r.met)
 	assert.Equal(t, "not run", r.lib)
