@@ -3,6 +3,7 @@ module github.com/mountkit/mountkit
 go 1.26
 
 require (
+	github.com/go-git/go-billy/v5 v5.9.2
 	github.com/hanwen/go-fuse/v2 v2.12.1
 	github.com/spf13/afero v1.15.0
 	github.com/stretchr/testify v1.12.1
@@ -12,6 +13,6 @@ require (
 
 require (
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/sys v0.42.0 // indirect
-	golang.org/x/text v0.28.0 // indirect
+	golang.org/x/sys v0.46.0 // indirect
+	golang.org/x/text v0.39.0 // indirect
 )

@@ -53,3 +53,13 @@ func (kernelWorld) makeShared(p string) error {
 	return syscall.Mount("", p, "", syscall.MS_SHARED, "")
 }
 func (kernelWorld) mountTmpfs(p string) error { return syscall.Mount("none", p, "tmpfs", 0, "") }
+
+// chdirThread changes the working directory of the calling thread, which
+// newKernelWorld unshared with CLONE_FS.
+func chdirThread(dir string) error { return syscall.Chdir(dir) }
+
+// kernelStat is stat(2) of path.
+func kernelStat(path string) error {
+	var st syscall.Stat_t
+	return syscall.Stat(path, &st)
+}

@@ -3,7 +3,6 @@ package bench
 import (
 	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -127,25 +126,6 @@ func BenchmarkStat10Parallel(b *testing.B) {
 		}
 		wg.Wait()
 	})
-}
-
-// BenchmarkStat10Mounts5 stats the 10-component path when 5 of its
-// directories are mount points (each bound on itself), so that the walk
-// crosses 5 mounts: the figure the kernel's stat() is compared with.
-func BenchmarkStat10Mounts5(b *testing.B) {
-	c := setupMountkit(b)
-	parts := strings.Split(deepPath, "/")[1:]
-	for _, n := range []int{1, 3, 5, 7, 9} {
-		dir := "/" + strings.Join(parts[:n], "/")
-		require.NoError(b, c.Bind(dir, dir))
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := c.Stat(deepPath); err != nil {
-			b.Fatal(err)
-		}
-	}
 }
 
 // BenchmarkStat10UnderMounts stats the 10-component path with 10 and with

@@ -1,11 +1,5 @@
 package mount
 
-import (
-	"strings"
-
-	"github.com/mountkit/mountkit/vfs"
-)
-
 // Bind mounts the tree at source on target as well (mount --bind).
 func (c *FsContext) Bind(source, target string) error {
 	return c.Mount(source, target, "", MS_BIND, "")
@@ -85,37 +79,31 @@ func (c *FsContext) Unmount(target string, o UnmountOptions) error {
 // sync, dirsync, mand and lazytime, then the per-mount flags, then the
 // filesystem's own options.
 func (c *FsContext) Mounts() string {
-	var b strings.Builder
-	c.visibleMounts(func(m *Mountpoint, mp string) {
-		writeEscaped(&b, m.devname, '#')
-		b.WriteByte(' ')
-		writeEscaped(&b, mp, 0)
-		b.WriteByte(' ')
-		writeEscaped(&b, m.sb.Filesystem().Type(), 0)
-		b.WriteByte(' ')
-		if m.readOnly() {
-			b.WriteString("ro")
-		} else {
-			b.WriteString("rw")
-		}
-		f := m.sb.Flags()
-		for _, o := range [...]struct {
-			bit  uint32
-			name string
-		}{
-			{vfs.SB_SYNCHRONOUS, ",sync"}, {vfs.SB_DIRSYNC, ",dirsync"},
-			{vfs.SB_MANDLOCK, ",mand"}, {vfs.SB_LAZYTIME, ",lazytime"},
-		} {
-			if f&o.bit != 0 {
-				b.WriteString(o.name)
-			}
-		}
-		b.WriteString(strings.TrimPrefix(strings.TrimPrefix(mountOptions(m.flags.Load()), "rw"), "ro"))
-		if o := m.sb.Filesystem().Options(); o != "" {
-			b.WriteByte(',')
-			b.WriteString(o)
-		}
-		b.WriteString(" 0 0\n")
-	})
-	return b.String()
+	return bytesToString(c.appendVisible(nil, appendMountsLine))
+}
+
+// appendMountsLine appends m's /proc/self/mounts line; mp is its
+// mountpoint.
+func appendMountsLine(b []byte, m *Mountpoint, mp []byte, _ Location) []byte {
+	b = appendEscaped(b, m.devname, '#')
+	b = append(b, ' ')
+	b = appendEscaped(b, mp, 0)
+	b = append(b, ' ')
+	b = appendEscaped(b, m.sb.Filesystem().Type(), 0)
+	b = append(b, ' ')
+	if m.readOnly() {
+		b = append(b, "ro"...)
+	} else {
+		b = append(b, "rw"...)
+	}
+	b = appendSuperFlags(b, m.sb.Flags())
+	// The per-mount flags without their leading rw or ro.
+	n := len(b)
+	b = appendMountOptions(b, m.flags.Load())
+	b = append(b[:n], b[n+2:]...)
+	if o := m.sb.Filesystem().Options(); o != "" {
+		b = append(b, ',')
+		b = append(b, o...)
+	}
+	return append(b, " 0 0\n"...)
 }

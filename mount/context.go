@@ -1,7 +1,6 @@
 package mount
 
 import (
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -337,45 +336,51 @@ func (c *FsContext) getcwd(k *Kernel, seq uint64) (string, error) {
 	return p, nil
 }
 
-// pathFrom renders l's path as seen from root, as Linux's prepend_path
-// does; ok is false when l is not reachable from root. k.mu is held.
-func pathFrom(l, root Location) (string, bool) {
-	return pathFromSeq(l, root, nil, 0)
+// pathFromSeq renders l's path as seen from root, as Linux's prepend_path
+// does; ok is false when l is not reachable from root. With k nil, k.mu
+// is held; otherwise it runs without k.mu, as a walk from k.seq value seq
+// that its caller validates: a torn mount link ends it, and so does a
+// change of seq seen every so often while it climbs.
+func pathFromSeq(l, root Location, k *Kernel, seq uint64) (string, bool) {
+	var buf [128]byte
+	b, ok := appendPathFrom(buf[:0], l, root, k, seq)
+	if !ok {
+		return "", false
+	}
+	return string(b), true
 }
 
-// pathFromSeq is pathFrom; with k not nil it runs without k.mu, as a walk
-// from k.seq value seq that its caller validates: a torn mount link ends
-// it, and so does a change of seq seen every so often while it climbs.
-func pathFromSeq(l, root Location, k *Kernel, seq uint64) (string, bool) {
-	var parts []string
+// appendPathFrom appends what pathFromSeq returns to b.
+func appendPathFrom(b []byte, l, root Location, k *Kernel, seq uint64) ([]byte, bool) {
+	var names [32]string
+	parts := names[:0]
 	m, d := l.Mount, l.Dentry
 	for n := 1; m != root.Mount || d != root.Dentry; n++ {
 		if k != nil && n%256 == 0 && k.seq.Load() != seq {
-			return "", false
+			return b, false
 		}
 		if d == m.root {
 			p, mp := m.parent.Load(), m.mountpoint.Load()
 			if p == nil || mp == nil {
-				return "", false
+				return b, false
 			}
 			d, m = mp, p
 			continue
 		}
 		if d.IsRoot() {
-			return "", false
+			return b, false
 		}
 		parts = append(parts, d.Name())
 		d = d.Parent()
 	}
 	if len(parts) == 0 {
-		return "/", true
+		return append(b, '/'), true
 	}
-	var b strings.Builder
 	for i := len(parts) - 1; i >= 0; i-- {
-		b.WriteByte('/')
-		b.WriteString(parts[i])
+		b = append(b, '/')
+		b = append(b, parts[i]...)
 	}
-	return b.String(), true
+	return b, true
 }
 
 // Fchdir is fchdir(2): f must be a directory (O_PATH is fine) that c may

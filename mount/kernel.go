@@ -38,7 +38,11 @@ const DefaultMountMax = 100000
 // its mountpoint, a hash entry without the dentry's mount count); every
 // loop over such state is bounded by a periodic seq check and every nil a
 // torn state can show is tolerated, so a raced walk always ends, and its
-// result and side effects are discarded.
+// result and side effects are discarded. Walks also trust the per-dentry
+// mount counts (vfs.Dentry.Mounts) to skip hash lookups, including after
+// a crossing (see walker.crossMounts): the counts change only in
+// hashMount and unhashMount, inside a change window, so a walk that read
+// a stale count is one that fails validation.
 type Kernel struct {
 	typesMu sync.RWMutex
 	types   map[string]fsType

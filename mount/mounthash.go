@@ -36,7 +36,11 @@ type hashNode struct {
 	next *hashNode
 }
 
-const hashMinBuckets = 64
+// hashMinBuckets is the size of the first table; a table of up to
+// hashKeepBuckets (8 KiB) is kept when mounts go away, so that mounting
+// and unmounting a few hundred mounts over and over does not resize it
+// each time.
+const hashMinBuckets, hashKeepBuckets = 64, 1024
 
 func newHashTable(n int) *hashTable {
 	return &hashTable{buckets: make([]atomic.Pointer[hashNode], n), mask: uint64(n - 1)}
@@ -86,7 +90,7 @@ func (h *mountHash) delete(key hashKey) {
 		return
 	}
 	h.count--
-	if t := h.table.Load(); len(t.buckets) > hashMinBuckets && h.count*8 < len(t.buckets) {
+	if t := h.table.Load(); len(t.buckets) > hashKeepBuckets && h.count*8 < len(t.buckets) {
 		h.resize(t, 0)
 	}
 }

@@ -139,13 +139,26 @@ func (k *Kernel) attachTree(m, parent *Mountpoint, d *vfs.Dentry) {
 // link; m must already be unhashed. k.mu is held.
 func (k *Kernel) unlinkChild(m *Mountpoint) {
 	p := m.parent.Load()
-	for i, ch := range p.children {
-		if ch == m {
-			p.children = append(p.children[:i], p.children[i+1:]...)
-			break
+	p.children = removeChild(p.children, m)
+	m.setMountpoint(nil, nil)
+}
+
+// removeChild removes m from a list of mounts (a parent's children, the
+// mounts on a dentry), keeping the others' order. The first entry goes
+// in constant time (umount propagation removes copies oldest first), and
+// the rest is searched from the end (a mount removed soon is one made
+// late).
+func removeChild(children []*Mountpoint, m *Mountpoint) []*Mountpoint {
+	if len(children) > 0 && children[0] == m {
+		children[0] = nil
+		return children[1:]
+	}
+	for i := len(children) - 1; i >= 0; i-- {
+		if children[i] == m {
+			return append(children[:i], children[i+1:]...)
 		}
 	}
-	m.setMountpoint(nil, nil)
+	return children
 }
 
 // setMountpoint records where m is attached. k.mu is held for writing.
@@ -184,13 +197,7 @@ func (k *Kernel) hashMount(m *Mountpoint) {
 func (k *Kernel) unhashMount(m *Mountpoint) {
 	d := m.mountpoint.Load()
 	k.hash.delete(hashKey{m.parent.Load(), d})
-	on := k.mountsOn[d]
-	for i, e := range on {
-		if e == m {
-			on = append(on[:i], on[i+1:]...)
-			break
-		}
-	}
+	on := removeChild(k.mountsOn[d], m)
 	if len(on) == 0 {
 		delete(k.mountsOn, d)
 	} else {

@@ -98,9 +98,22 @@ func (w *walker) walkDirs(path string) (last string, kind lastKind, trailing boo
 		// call; the loop below goes on from the component it stops at.
 		var name string
 		var key vfs.NameKey
+		var found *vfs.Dentry // the cached dentry of name, if looked up
 		end := 0
 		if w.searchAll {
-			dir, i, key, end = dir.WalkCached(path, i)
+			dir, i, key, end, found = dir.WalkCached(path, i)
+			if found != nil && found.IsDir() {
+				// A mounted directory (WalkCached looks up no last
+				// component): cross into the topmost mount.
+				j := end
+				for j < n && path[j] == '/' {
+					j++
+				}
+				if l := w.crossMounts(Location{w.cur.Mount, found}); l.Dentry.IsDir() {
+					w.cur, dir, i = l, l.Dentry, j
+					continue
+				}
+			}
 		}
 		if end > i {
 			name = path[i:end] // scanned by WalkCached
@@ -136,14 +149,28 @@ func (w *walker) walkDirs(path string) (last string, kind lastKind, trailing boo
 		}
 		i = j
 		// The common case inline: a cached directory with no mount on it.
-		if !isDots(name) && len(name) <= vfs.NameMax {
-			if d := dir.CachedKey(name, key); d != nil && d.Mounts() == 0 && d.IsDir() {
-				dir = d
+		if found == nil && !isDots(name) && len(name) <= vfs.NameMax {
+			found = dir.CachedKey(name, key)
+			if found != nil && found.Mounts() == 0 && found.IsDir() {
+				dir = found
+				continue
+			}
+		}
+		if found != nil && found.IsDir() {
+			// A mounted directory: cross into the topmost mount.
+			if l := w.crossMounts(Location{w.cur.Mount, found}); l.Dentry.IsDir() {
+				w.cur, dir = l, l.Dentry
 				continue
 			}
 		}
 		w.cur.Dentry = dir
-		if err := w.stepKeyed(name, key, true); err != nil {
+		var err error
+		if found != nil {
+			err = w.stepTo(found, true)
+		} else {
+			err = w.stepKeyed(name, key, true)
+		}
+		if err != nil {
 			return "", 0, false, err
 		}
 		dir = w.cur.Dentry
@@ -187,6 +214,12 @@ func (w *walker) stepKeyed(name string, key vfs.NameKey, follow bool) error {
 			return err
 		}
 	}
+	return w.stepTo(d, follow)
+}
+
+// stepTo moves w.cur to its child d (a name, not "." or ".."), crossing
+// mounts and, with follow, symbolic links.
+func (w *walker) stepTo(d *vfs.Dentry, follow bool) error {
 	next := Location{w.cur.Mount, d}
 	if d.Mounts() != 0 {
 		next = w.crossMounts(next)
@@ -217,13 +250,24 @@ func (w *walker) crossDown(l Location) Location {
 // crossMounts is crossDown past the mount-count check. A lock-free walk
 // rechecks Kernel.seq every so often, so that a cycle a torn tree may
 // show cannot hold it.
+//
+// After a crossing, the next lookup is spared when the mount counts show
+// nothing can be mounted on the new location: its dentry has no mount,
+// or it is the very dentry just crossed (a directory bound on itself)
+// and its only mount is the one just crossed, which is not its own
+// parent. (The counts change only while Kernel.seq is odd, so a
+// lock-free walk that read a stale one is discarded.)
 func (w *walker) crossMounts(l Location) Location {
 	for n := 1; ; n++ {
 		c := w.k.lookupChild(l.Mount, l.Dentry)
 		if c == nil {
 			return l
 		}
+		prev := l.Dentry
 		l = Location{c, c.root}
+		if k := c.root.Mounts(); k == 0 || k == 1 && c.root == prev {
+			return l
+		}
 		if n%256 == 0 && w.raced() {
 			return l
 		}

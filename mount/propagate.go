@@ -1,6 +1,8 @@
 package mount
 
 import (
+	"strconv"
+
 	"github.com/mountkit/mountkit/propagation"
 	"github.com/mountkit/mountkit/vfs"
 )
@@ -14,15 +16,17 @@ func isNew(n *pnode) bool { return n.Value.ns == nil }
 // preorder returns m and the mounts below it, parents before children,
 // each parent's children in attachment order (Linux's next_mnt order).
 func preorder(m *Mountpoint) []*Mountpoint {
-	var out []*Mountpoint
-	var walk func(*Mountpoint)
-	walk = func(x *Mountpoint) {
-		out = append(out, x)
-		for _, c := range x.children {
-			walk(c)
-		}
+	if len(m.children) == 0 {
+		return []*Mountpoint{m}
 	}
-	walk(m)
+	return appendPreorder(nil, m)
+}
+
+func appendPreorder(out []*Mountpoint, m *Mountpoint) []*Mountpoint {
+	out = append(out, m)
+	for _, c := range m.children {
+		out = appendPreorder(out, c)
+	}
 	return out
 }
 
@@ -288,23 +292,25 @@ func (k *Kernel) destroyCopy(m *Mountpoint) {
 	k.freeTree(m)
 }
 
-// mountTags renders the optional fields of a mountinfo line for m as seen
-// from root: shared:N, master:N, propagate_from:N and unbindable.
-func mountTags(m *Mountpoint, root Location) string {
-	s := ""
+// appendMountTags appends the optional fields of a mountinfo line for m
+// as seen from root: shared:N, master:N, propagate_from:N and unbindable.
+func appendMountTags(b []byte, m *Mountpoint, root Location) []byte {
 	if m.prop.Shared() {
-		s += " shared:" + itoa(m.prop.Group())
+		b = append(b, " shared:"...)
+		b = strconv.AppendUint(b, uint64(m.prop.Group()), 10)
 	}
 	if master := m.prop.Master(); master != nil {
-		s += " master:" + itoa(master.Group())
+		b = append(b, " master:"...)
+		b = strconv.AppendUint(b, uint64(master.Group()), 10)
 		if dom := dominatingID(m, root); dom != 0 && dom != master.Group() {
-			s += " propagate_from:" + itoa(dom)
+			b = append(b, " propagate_from:"...)
+			b = strconv.AppendUint(b, uint64(dom), 10)
 		}
 	}
 	if m.prop.Unbindable() {
-		s += " unbindable"
+		b = append(b, " unbindable"...)
 	}
-	return s
+	return b
 }
 
 // dominatingID returns the group of the closest master group of m with a

@@ -1,6 +1,8 @@
 package mount
 
 import (
+	"slices"
+
 	"github.com/mountkit/mountkit/propagation"
 	"github.com/mountkit/mountkit/vfs"
 )
@@ -93,12 +95,7 @@ func (k *Kernel) hideChild(m *Mountpoint) {
 	if p == nil {
 		return
 	}
-	for i, ch := range p.children {
-		if ch == m {
-			p.children = append(p.children[:i], p.children[i+1:]...)
-			return
-		}
-	}
+	p.children = removeChild(p.children, m)
 }
 
 // reparenting is a surviving mount m that overmounted a removed copy and
@@ -136,12 +133,14 @@ func (k *Kernel) propagateUmount(set []*Mountpoint) ([]*Mountpoint, []reparentin
 				}
 				child.candidate = true
 				if !child.umounting {
-					candidates = append([]*Mountpoint{child}, candidates...)
+					candidates = append(candidates, child)
 				}
 			}
 			q = propagation.Next(q, origin, isNew)
 		}
 	}
+	// Each candidate went in front of the others, as Linux's list_add.
+	slices.Reverse(candidates)
 	for _, m := range set {
 		m.candidate = false
 	}

@@ -1,7 +1,6 @@
 package vfs
 
 import (
-	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -86,23 +85,23 @@ func (sb *Superblock) Orphans() int64 { return sb.orphans.Load() }
 // by a rename is dead and no longer in its parent's children; a dead
 // directory accepts no new entries.
 type Dentry struct {
-	sb    *Superblock
-	inode Inode
-	typ   Mode // the inode's S_IFMT bits, which never change
-	isDir bool
-
-	parent   atomic.Pointer[Dentry] // changed under sb.renameMu (write)
-	name     atomic.Pointer[string] // changed under sb.renameMu (write)
-	dead     atomic.Bool
-	refs     atomic.Int32 // holders: open files, working directories, roots
-	orphaned atomic.Bool  // counted in sb.orphans
-
+	// What every step of a path walk reads comes first, in the first
+	// 24 bytes, so that a step touches one cache line of the dentry.
+	children atomic.Pointer[dirTable]
 	// mounts counts the mounts whose mountpoint is this dentry, in any
 	// namespace. The mount layer maintains it.
 	mounts atomic.Int32
+	typ    Mode // the inode's S_IFMT bits, which never change
+	isDir  bool
+	dead   atomic.Bool
 
-	mu       sync.Mutex // serialises changes to this directory and its children table
-	children atomic.Pointer[dirTable]
+	sb       *Superblock
+	inode    Inode
+	parent   atomic.Pointer[Dentry] // changed under sb.renameMu (write)
+	name     atomic.Pointer[string] // changed under sb.renameMu (write)
+	refs     atomic.Int32           // holders: open files, working directories, roots
+	orphaned atomic.Bool            // counted in sb.orphans
+	mu       sync.Mutex             // serialises changes to this directory and its children table
 }
 
 // Superblock returns the superblock d belongs to.
@@ -184,25 +183,31 @@ func (d *Dentry) AddMount(delta int32) { d.mounts.Add(delta) }
 // dentry_path renders it: "/" for the root, "/a/b" below it, and the
 // suffix "//deleted" for a dead dentry.
 func (d *Dentry) Path() string {
+	var buf [128]byte
+	return string(d.AppendPath(buf[:0]))
+}
+
+// AppendPath appends what Path returns to b.
+func (d *Dentry) AppendPath(b []byte) []byte {
 	d.sb.renameMu.RLock()
 	defer d.sb.renameMu.RUnlock()
-	var parts []string
+	var names [32]string
+	parts := names[:0]
 	dead := d.Dead()
 	for e := d; !e.IsRoot(); e = e.Parent() {
 		parts = append(parts, e.Name())
 	}
-	var b strings.Builder
-	for i := len(parts) - 1; i >= 0; i-- {
-		b.WriteByte('/')
-		b.WriteString(parts[i])
+	if len(parts) == 0 {
+		b = append(b, '/')
 	}
-	if b.Len() == 0 {
-		b.WriteByte('/')
+	for i := len(parts) - 1; i >= 0; i-- {
+		b = append(b, '/')
+		b = append(b, parts[i]...)
 	}
 	if dead {
-		b.WriteString("//deleted")
+		b = append(b, "//deleted"...)
 	}
-	return b.String()
+	return b
 }
 
 // IsAncestor reports whether a is d or one of d's ancestors.

@@ -7,7 +7,7 @@ import (
 )
 
 // walkCachedModel is WalkCached spelt with ScanKey and CachedKey.
-func walkCachedModel(d *Dentry, path string, i int) (*Dentry, int) {
+func walkCachedModel(d *Dentry, path string, i int) (*Dentry, int, *Dentry) {
 	for d.IsDir() {
 		name, k, end := ScanKey(path, i)
 		j := end
@@ -15,15 +15,15 @@ func walkCachedModel(d *Dentry, path string, i int) (*Dentry, int) {
 			j++
 		}
 		if j == len(path) || name == "" || name == "." || name == ".." || len(name) > NameMax {
-			return d, i
+			return d, i, nil
 		}
 		c := d.CachedKey(name, k)
 		if c == nil || c.Mounts() != 0 || !c.IsDir() {
-			return d, i
+			return d, i, c
 		}
 		d, i = c, j
 	}
-	return d, i
+	return d, i, nil
 }
 
 // TestWalkCached compares WalkCached with its model on random trees and
@@ -77,8 +77,8 @@ func TestWalkCached(t *testing.T) {
 			if i == len(path) {
 				continue
 			}
-			gd, gi, gk, gend := root.WalkCached(path, i)
-			wd, wi := walkCachedModel(root, path, i)
+			gd, gi, gk, gend, gnext := root.WalkCached(path, i)
+			wd, wi, wnext := walkCachedModel(root, path, i)
 			if gend != 0 {
 				_, k, end := ScanKey(path, gi)
 				if gend != end || gk != k {
@@ -88,12 +88,30 @@ func TestWalkCached(t *testing.T) {
 			if gi > i {
 				passed++
 			}
-			if gd != wd || gi != wi {
+			if gd != wd || gi != wi || gnext != wnext {
 				t.Fatalf("round %d: WalkCached(%q) stopped at %d, model at %d", round, path, gi, wi)
 			}
 		}
 	}
 	if passed < 5000 {
 		t.Fatalf("only %d walks passed a component", passed)
+	}
+}
+
+// BenchmarkWalkCached walks the 9 directories of a 10-component path.
+func BenchmarkWalkCached(b *testing.B) {
+	root := &Dentry{isDir: true}
+	d := root
+	for _, n := range strings.Fields("a b c d e f g h i") {
+		c := &Dentry{isDir: true}
+		d.setChild(n, c)
+		d = c
+	}
+	d.setChild("file", &Dentry{})
+	path := "/a/b/c/d/e/f/g/h/i/file"
+	for b.Loop() {
+		if got, i, _, _, _ := root.WalkCached(path, 1); got != d || i != 19 {
+			b.Fatal(got, i)
+		}
 	}
 }
