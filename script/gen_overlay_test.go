@@ -15,15 +15,13 @@ import (
 // A script builds random lower and upper trees under /l (and, a third of
 // the time each, a second lower layer /l2, or /l2 and /l as the lower and
 // upper layers of an overlay /o that is then the lower layer) and /u:
-// files with small contents, directories, symbolic links, FIFOs, and whiteouts (character devices
-// 0/0) in the upper and second lower layers (the upper and work
-// directories are on a tmpfs of their own, /t, a third of the time); it
-// mounts the overlay on /m (lowerdir=/l[:/l2],upperdir=/u,workdir=/w),
-// applies 5 to 25 random file
-// operations through /m on paths drawn from the names the trees use
-// (a, b, c, and one level below: a/b, ...), and finally prints the
-// merged view and the upper directory: ls, lstat and cat of every path of
-// the pool through /m and /u. Half of the scripts then unmount the
+// files with small contents, directories, symbolic links, FIFOs, and
+// whiteouts (character devices 0/0). A third of the time the upper and
+// work directories are on a tmpfs of their own (/t). It mounts the
+// overlay on /m, applies 5 to 25 random file operations through /m on
+// paths drawn from the names the trees use (a, b, c, and below: a/b,
+// ...), and prints the merged view and the upper directory: ls, lstat and
+// cat of every path of the pool. Half of the scripts then unmount the
 // overlay, mount it again and print the merged view once more, so that
 // what the upper layer keeps (whiteouts, opaque directories, copied-up
 // files) is read back.
