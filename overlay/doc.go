@@ -71,7 +71,10 @@
 // that namespace set through it is stored escaped (trusted.overlay.overlay.*)
 // so that an overlay can be a layer of another one (two levels at most:
 // deeper is EINVAL, FILESYSTEM_MAX_STACK_DEPTH). Overlay mounts bind, move
-// and propagate like any mount.
+// and propagate like any mount. The overlay holds its layers' superblocks
+// (vfs.MountedDentry.Hold) as Linux holds private clones of the layer
+// mounts: unmounting a layer's own mount leaves the overlay working, and
+// the layers are released with the overlay's last mount.
 //
 // # Not supported
 //
@@ -91,7 +94,4 @@
 //   - Permission checks apply to the merged file's attributes with the
 //     caller's credentials only; Linux also checks the real file with the
 //     mounter's credentials.
-//   - A layer filesystem is kept alive by the overlay's references to its
-//     dentries, not by a private clone of its mount: unmounting a layer's
-//     own mount releases a backend that implements vfs.Releaser.
 package overlay

@@ -32,6 +32,8 @@ type FS struct {
 	prefix string        // "trusted.overlay." or "user.overlay."
 	root   *node
 
+	releases []func() // drop the holds on the layers' superblocks
+
 	copyMu   sync.Mutex
 	whiteout *vfs.Dentry // the shared whiteout in work, or nil
 	noShare  bool        // the upper cannot link whiteouts
@@ -104,6 +106,10 @@ func Mount(req *vfs.MountRequest) (vfs.Filesystem, error) {
 		fsys.upper = upper.Dentry
 	}
 	var all []*vfs.Dentry // every lower root, data layers included
+	var layerMDs []vfs.MountedDentry
+	if fsys.upper != nil {
+		layerMDs = append(layerMDs, upper)
+	}
 	for _, l := range cfg.lowers {
 		key := "lowerdir"
 		if cfg.plus {
@@ -112,7 +118,9 @@ func Mount(req *vfs.MountRequest) (vfs.Filesystem, error) {
 				key = "datadir+"
 			}
 		}
-		d := resolved[key+"\x00"+l.path].Dentry
+		md := resolved[key+"\x00"+l.path]
+		layerMDs = append(layerMDs, md)
+		d := md.Dentry
 		all = append(all, d)
 		if !l.data {
 			fsys.lowers = append(fsys.lowers, d)
@@ -151,7 +159,25 @@ func Mount(req *vfs.MountRequest) (vfs.Filesystem, error) {
 		return nil, err
 	}
 	fsys.root = fsys.newRoot()
+	// Nothing fails from here: the holds are dropped by Release only.
+	seen := map[*vfs.Superblock]bool{}
+	for _, md := range layerMDs {
+		if sb := md.Dentry.Superblock(); md.Hold != nil && !seen[sb] {
+			seen[sb] = true
+			fsys.releases = append(fsys.releases, md.Hold())
+		}
+	}
 	return fsys, nil
+}
+
+// Release drops the overlay's holds on its layers' superblocks, when its
+// last mount goes.
+func (fsys *FS) Release() error {
+	for _, r := range fsys.releases {
+		r()
+	}
+	fsys.releases = nil
+	return nil
 }
 
 // setupWork makes workdir/work afresh (mode 0, as Linux does), after
