@@ -65,7 +65,9 @@
 // whiteout makes an opaque directory; renaming a directory that has a lower
 // layer is EXDEV (redirect_dir is off), a file is copied up and leaves a
 // whiteout behind, and an upper directory moved into a merged directory
-// becomes opaque. Copied-up files and merged directories record their
+// becomes opaque; RENAME_EXCHANGE swaps two copied-up entries (EXDEV for a
+// directory with a lower layer) and RENAME_WHITEOUT is EINVAL, as in Linux.
+// Copied-up files and merged directories record their
 // origin and their parents are marked impure, as Linux does.
 // The overlay's private attributes are hidden from the merged view; one of
 // that namespace set through it is stored escaped (trusted.overlay.overlay.*)
@@ -80,8 +82,6 @@
 //
 //   - redirect_dir=on, index=on, nfs_export=on and metacopy=on (and so
 //     the metacopy use of data-only layers): EOPNOTSUPP.
-//   - renameat2 with RENAME_EXCHANGE: EOPNOTSUPP; RENAME_WHITEOUT: EINVAL
-//     (as Linux).
 //   - Redirect, metacopy and index records made by Linux in existing layers
 //     are not followed, and the origin records this package writes hold the
 //     lower inode number, not a Linux file handle (they are private

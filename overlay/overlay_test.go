@@ -1,6 +1,7 @@
 package overlay_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -241,8 +242,41 @@ func TestUnsupported(t *testing.T) {
 	require.NoError(t, c.Mount("ov", "/m", "overlay", 0, "lowerdir=/l,upperdir=/u,workdir=/w"))
 	require.NoError(t, c.Mkdir("/m/a", 0o755))
 	require.NoError(t, c.Mkdir("/m/b", 0o755))
-	assert.Equal(t, vfs.EOPNOTSUPP, c.Renameat2("/m/a", "/m/b", vfs.RENAME_EXCHANGE))
 	assert.Equal(t, vfs.EINVAL, c.Renameat2("/m/a", "/m/c", vfs.RENAME_WHITEOUT))
+}
+
+// TestExchange replays renameat2(RENAME_EXCHANGE) calls made on Linux
+// 6.18 over the same tree.
+func TestExchange(t *testing.T) {
+	c := world(t, "/l", "/u", "/w", "/m", "/l/d", "/u/e", "/u/f")
+	write(t, c, "/l/a", "A")
+	write(t, c, "/u/b", "B")
+	write(t, c, "/l/x", "x")
+	require.NoError(t, c.Mount("ov", "/m", "overlay", 0, "lowerdir=/l,upperdir=/u,workdir=/w"))
+	require.NoError(t, c.Renameat2("/m/a", "/m/b", vfs.RENAME_EXCHANGE))
+	assert.Equal(t, "B", read(t, c, "/m/a"))
+	assert.Equal(t, "A", read(t, c, "/m/b"))
+	names := func(dir string) (out []string) {
+		for _, e := range readdir(t, c, dir) {
+			out = append(out, e.name)
+		}
+		slices.Sort(out)
+		return out
+	}
+	assert.Equal(t, []string{"a", "b", "e", "f"}, names("/u"))
+	assert.Equal(t, vfs.EXDEV, c.Renameat2("/m/d", "/m/e", vfs.RENAME_EXCHANGE))
+	assert.Equal(t, vfs.EXDEV, c.Renameat2("/m/e", "/m/d", vfs.RENAME_EXCHANGE))
+	require.NoError(t, c.Renameat2("/m/e", "/m/f", vfs.RENAME_EXCHANGE))
+	require.NoError(t, c.Renameat2("/m/e", "/m/x", vfs.RENAME_EXCHANGE))
+	assert.Equal(t, []string{"a", "b", "e", "f", "x"}, names("/u"))
+	assert.Equal(t, []string{"a", "b", "d", "e", "f", "x"}, names("/m"))
+	assert.Equal(t, "x", read(t, c, "/m/e"))
+	st, err := c.Stat("/m/x")
+	require.NoError(t, err)
+	assert.True(t, st.Mode.IsDir())
+	v, err := xattr(t, c, "/u/x", "trusted.overlay.opaque")
+	require.NoError(t, err, "an upper directory moved into a merged one is opaque")
+	assert.Equal(t, "y", string(v))
 }
 
 // TestSuperOptions compares mountinfo's super options with what Linux
