@@ -88,7 +88,7 @@ func (n *node) createObject(name string, make func(dir *vfs.Dentry, name string)
 			return nil, err
 		}
 	}
-	c := &node{fs: fsys, parent: n, name: name, typ: d.Type(), ino: inoOf(d)}
+	c := &node{fs: fsys, parent: n, name: name, typ: d.Type(), ino: fsys.inoOf(d)}
 	c.upper.Store(d)
 	n.mu.Lock()
 	n.setChild(name, c)

@@ -52,8 +52,9 @@
 // of one name merge. readdir lists the lowest layer's entries first, then
 // the others top down (ovl_dir_read_merged), hiding whiteouts; a directory
 // of one layer is listed as it is. Inode numbers are the real files' (the
-// lower one's for a copied-up file or a merged directory), st_dev is the
-// overlay's, and a merged directory has one link.
+// lower one's for a copied-up file or a merged directory; with xino on
+// and several layer filesystems, with the filesystem's number in the top
+// bits), st_dev is the overlay's, and a merged directory has one link.
 //
 // Any change to a lower file or directory copies it up first, parents
 // first: data, mode, owner, times and extended attributes are staged in
@@ -86,11 +87,12 @@
 //     are not followed, and the origin records this package writes hold the
 //     lower inode number, not a Linux file handle (they are private
 //     attributes all the same).
-//   - st_dev: every file reports the overlay's device. Linux reports the
-//     real layer's (pseudo) device for non-directories when the layers are
-//     on different filesystems and xino is off, and with xino=on or auto
-//     it folds a layer number into the high bits of st_ino; this package
-//     does neither (xino is accepted and shown only).
+//   - st_dev: every file reports the overlay's device. With the layers on
+//     several filesystems and xino=off, Linux reports the real layer's
+//     pseudo device for non-directories and numbers directories from a
+//     kernel-wide counter; this package reports the real inode numbers.
+//     (With xino=on or auto it folds the layer filesystem's number into
+//     the top bits of st_ino and d_ino as Linux does, and then agrees.)
 //   - Permission checks apply to the merged file's attributes with the
 //     caller's credentials only; Linux also checks the real file with the
 //     mounter's credentials.

@@ -3,6 +3,7 @@ package overlay
 import (
 	"crypto/rand"
 	"fmt"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 
@@ -33,6 +34,11 @@ type FS struct {
 	root   *node
 
 	releases []func() // drop the holds on the layers' superblocks
+
+	// With xino on and layers on several filesystems, inode numbers
+	// carry the layer filesystem's number (fsid) in their top xinoBits.
+	xinoBits uint
+	fsid     map[*vfs.Superblock]int
 
 	copyMu   sync.Mutex
 	whiteout *vfs.Dentry // the shared whiteout in work, or nil
@@ -152,6 +158,21 @@ func Mount(req *vfs.MountRequest) (vfs.Filesystem, error) {
 		if d != nil && d.Superblock() != all[0].Superblock() {
 			fsys.sameFS = false
 		}
+	}
+	if !fsys.sameFS && cfg.xino != xinoOff {
+		fsys.fsid = map[*vfs.Superblock]int{}
+		if fsys.upper != nil {
+			fsys.fsid[fsys.upper.Superblock()] = 0
+		}
+		next := 1
+		for _, d := range all {
+			if _, ok := fsys.fsid[d.Superblock()]; !ok {
+				fsys.fsid[d.Superblock()] = next
+				next++
+			}
+		}
+		// ilog2(numfs - 1) + 2 bits, as ovl_get_fsid counts them.
+		fsys.xinoBits = uint(bits.Len(uint(next-1))-1) + 2
 	}
 	if fsys.upper == nil {
 		req.Flags |= vfs.SB_RDONLY

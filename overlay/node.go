@@ -41,19 +41,30 @@ func (fsys *FS) newRoot() *node {
 	n := &node{fs: fsys, typ: vfs.ModeDir, lowers: fsys.lowers}
 	if fsys.upper != nil {
 		n.upper.Store(fsys.upper)
-		n.ino = inoOf(fsys.upper)
+		n.ino = fsys.inoOf(fsys.upper)
 	} else {
-		n.ino = inoOf(fsys.lowers[0])
+		n.ino = fsys.inoOf(fsys.lowers[0])
 	}
 	return n
 }
 
-func inoOf(d *vfs.Dentry) uint64 {
+// inoOf returns the inode number the overlay shows for the real file d.
+func (fsys *FS) inoOf(d *vfs.Dentry) uint64 {
 	a, err := d.Inode().Getattr()
 	if err != nil {
 		return 0
 	}
-	return a.Ino
+	return fsys.mapIno(d.Superblock(), a.Ino)
+}
+
+// mapIno folds the layer's filesystem number into the high bits of a
+// real inode number when xino is on (Linux's ovl_map_ino: fsid shifted
+// above the bit xino reserves); the upper filesystem is number 0.
+func (fsys *FS) mapIno(sb *vfs.Superblock, ino uint64) uint64 {
+	if fsys.xinoBits == 0 {
+		return ino
+	}
+	return ino | uint64(fsys.fsid[sb])<<(64-fsys.xinoBits+1)
 }
 
 // real returns the dentry that holds the node's data and attributes: the
@@ -189,9 +200,9 @@ func (n *node) child(name string, l layers) *node {
 	c.typ = real.Type()
 	switch {
 	case len(l.lowers) > 0:
-		c.ino = inoOf(l.lowers[0])
+		c.ino = n.fs.inoOf(l.lowers[0])
 	default:
-		c.ino = inoOf(l.upper)
+		c.ino = n.fs.inoOf(l.upper)
 		if ino, ok := n.fs.originIno(l.upper); ok {
 			c.ino = ino
 		}

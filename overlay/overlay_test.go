@@ -367,3 +367,39 @@ func TestConcurrentReaders(t *testing.T) {
 	<-done
 	assert.Len(t, readdir(t, c, "/m"), 10)
 }
+
+// TestXino replays Linux 6.18's inode numbers for layers on two
+// filesystems with xino=on and xino=auto: the lower filesystem's number
+// is folded into bit 63, and every file shows the overlay's st_dev.
+func TestXino(t *testing.T) {
+	for _, mode := range []string{"on", "auto"} {
+		c := world(t, "/l", "/u", "/w", "/m", "/t", "/l3")
+		require.NoError(t, c.Mount("none", "/t", "tmpfs", 0, ""))
+		require.NoError(t, c.Mkdir("/t/l", 0o755))
+		write(t, c, "/t/l/a", "a")
+		require.NoError(t, c.Mkdir("/t/l/d", 0o755))
+		require.NoError(t, c.Mkdir("/l3/q", 0o755))
+		write(t, c, "/l3/q/z", "q")
+		write(t, c, "/u/b", "b")
+		require.NoError(t, c.Mkdir("/u/d", 0o755))
+		write(t, c, "/l/c", "c")
+		require.NoError(t, c.Mount("ov", "/m", "overlay", 0, "lowerdir=/t/l:/l,upperdir=/u,workdir=/w,xino="+mode))
+		// m ino=3; m/a 9223372036854775811; m/b 10; m/c 12; m/d 9223372036854775812
+		want := map[string]uint64{"/m": 3, "/m/a": 1<<63 | 3, "/m/b": 10, "/m/c": 12, "/m/d": 1<<63 | 4}
+		m, err := c.Stat("/m")
+		require.NoError(t, err)
+		for p, ino := range want {
+			st, err := c.Stat(p)
+			require.NoError(t, err)
+			assert.Equal(t, ino, st.Ino, "%s xino=%s", p, mode)
+			assert.Equal(t, m.Dev, st.Dev, p)
+		}
+		got := map[string]uint64{}
+		for _, e := range readdir(t, c, "/m") {
+			got[e.name] = e.ino
+		}
+		assert.Equal(t, map[string]uint64{"a": 1<<63 | 3, "b": 10, "c": 12, "d": 1<<63 | 4}, got, "d_ino, xino=%s", mode)
+		appendTo(t, c, "/m/a", "+")
+		assert.Equal(t, uint64(1<<63|3), ino(t, c, "/m/a"), "kept by a copy-up")
+	}
+}
