@@ -289,7 +289,9 @@ func (n *node) Setattr(s *vfs.SetAttr) error {
 func (n *node) Readlink() (string, error) { return n.real().Inode().Readlink() }
 
 // Open opens the real file: the upper one, after a copy-up, when the file
-// is opened for writing. A directory opens as its merged view.
+// is opened for writing; a lower file opened for reading follows the file
+// to the upper layer when it is copied up later. A directory opens as its
+// merged view.
 func (n *node) Open(flags int) (vfs.File, error) {
 	if n.typ == vfs.ModeDir {
 		return n.openDir(flags)
@@ -301,7 +303,76 @@ func (n *node) Open(flags int) (vfs.File, error) {
 		}
 		return u.Inode().Open(flags)
 	}
-	return n.real().Inode().Open(flags)
+	if u := n.upper.Load(); u != nil {
+		return u.Inode().Open(flags)
+	}
+	f, err := n.lowers[0].Inode().Open(flags)
+	if err != nil {
+		return nil, err
+	}
+	return &lowerFile{n: n, flags: flags, f: f}, nil
+}
+
+// lowerFile is a lower file opened for reading: once the file is copied
+// up, its reads go to the upper file, as Linux's ovl_real_fdget reopens
+// the real file after a copy-up.
+type lowerFile struct {
+	n     *node
+	flags int
+
+	mu    sync.Mutex
+	f     vfs.File
+	upper bool // f is the upper file
+}
+
+func (l *lowerFile) current() (vfs.File, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.upper {
+		if u := l.n.upper.Load(); u != nil {
+			f, err := u.Inode().Open(l.flags)
+			if err != nil {
+				return nil, err
+			}
+			_ = l.f.Close()
+			l.f, l.upper = f, true
+		}
+	}
+	return l.f, nil
+}
+
+func (l *lowerFile) ReadAt(p []byte, off int64) (int, error) {
+	f, err := l.current()
+	if err != nil {
+		return 0, err
+	}
+	return f.ReadAt(p, off)
+}
+
+func (l *lowerFile) WriteAt(p []byte, off int64) (int, error) {
+	f, err := l.current()
+	if err != nil {
+		return 0, err
+	}
+	return f.WriteAt(p, off)
+}
+
+func (l *lowerFile) ReadDir(cookie uint64, emit func(vfs.DirEntry) bool) error {
+	return vfs.ENOTDIR
+}
+
+func (l *lowerFile) Sync() error {
+	f, err := l.current()
+	if err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+func (l *lowerFile) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f.Close()
 }
 
 // The overlay's private attributes (fs.prefix + "opaque", ...) are not

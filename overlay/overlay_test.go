@@ -403,3 +403,28 @@ func TestXino(t *testing.T) {
 		assert.Equal(t, uint64(1<<63|3), ino(t, c, "/m/a"), "kept by a copy-up")
 	}
 }
+
+// TestReadAfterCopyUp checks that a file opened for reading before a
+// copy-up reads the upper file after it, as on Linux 6.18
+// (os.pread after a write through another descriptor: b'new data').
+func TestReadAfterCopyUp(t *testing.T) {
+	c := world(t, "/l", "/u", "/w", "/m")
+	write(t, c, "/l/a", "old")
+	require.NoError(t, c.Link("/l/a", "/l/a2"))
+	require.NoError(t, c.Mount("ov", "/m", "overlay", 0, "lowerdir=/l,upperdir=/u,workdir=/w"))
+	f, err := c.Open("/m/a", vfs.O_RDONLY, 0)
+	require.NoError(t, err)
+	defer f.Close()
+	write(t, c, "/m/a", "new data")
+	buf := make([]byte, 100)
+	n, err := f.ReadAt(buf, 0)
+	require.NoError(t, err)
+	assert.Equal(t, "new data", string(buf[:n]))
+	// The copy-up broke the lower hard link: 1 2
+	st, err := c.Stat("/m/a")
+	require.NoError(t, err)
+	assert.Equal(t, uint32(1), st.Nlink)
+	st, err = c.Stat("/m/a2")
+	require.NoError(t, err)
+	assert.Equal(t, uint32(2), st.Nlink)
+}

@@ -15,8 +15,8 @@ import (
 // A script builds random lower and upper trees under /l (and, a third of
 // the time each, a second lower layer /l2, or /l2 and /l as the lower and
 // upper layers of an overlay /o that is then the lower layer) and /u:
-// files with small contents, directories, symbolic links, FIFOs, and
-// whiteouts (character devices 0/0). A third of the time the upper and
+// files with small contents, hard links, directories, symbolic links,
+// FIFOs, and whiteouts (character devices 0/0). A third of the time the upper and
 // work directories are on a tmpfs of their own (/t). It mounts the
 // overlay on /m, applies 5 to 25 random file operations through /m on
 // paths drawn from the names the trees use (a, b, c, and below: a/b,
@@ -71,6 +71,8 @@ func renderOvTree(b *strings.Builder, root string, es []ovEntry) {
 			fmt.Fprintf(b, "mknod %s p 0 0\n", p)
 		case "whiteout":
 			fmt.Fprintf(b, "mknod %s c 0 0\n", p)
+		case "hardlink":
+			fmt.Fprintf(b, "link %s/a %s\n", root, p)
 		}
 	}
 }
@@ -135,7 +137,7 @@ var overlayScriptGen = rapid.Custom(func(t *rapid.T) string {
 	var b strings.Builder
 	b.WriteString("mkdir /l\nmkdir /l2\nmkdir /u\nmkdir /w\nmkdir /m\n")
 	shape := rapid.SampledFrom([]string{"one", "two", "nested"}).Draw(t, "lowers")
-	lowerKinds := []string{"file", "dir", "dir", "symlink", "fifo"}
+	lowerKinds := []string{"file", "dir", "dir", "symlink", "fifo", "hardlink"}
 	if shape == "nested" {
 		lowerKinds = append(lowerKinds, "whiteout")
 	}
