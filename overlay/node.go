@@ -137,8 +137,10 @@ func (l *layers) positive() bool { return l.upper != nil && !l.whiteout || len(l
 func (n *node) lookupLayers(name string) (layers, error) {
 	var l layers
 	dirSeen := false
+	// A miss asks a layer without taking its directory lock.
+	key := vfs.KeyOf(name)
 	if u := n.upper.Load(); u != nil {
-		c, err := u.Lookup(name)
+		c, err := u.LookupKey(name, key)
 		switch {
 		case err == vfs.ENOENT:
 		case err != nil:
@@ -155,7 +157,7 @@ func (n *node) lookupLayers(name string) (layers, error) {
 		}
 	}
 	for _, ld := range n.lowers {
-		c, err := ld.Lookup(name)
+		c, err := ld.LookupKey(name, key)
 		switch {
 		case err == vfs.ENOENT:
 			continue
