@@ -107,8 +107,12 @@ func (c *FsContext) newMount(tgt Location, source, fstype *string, flags uint64,
 			sb := l.Mount.sb
 			hold := func() func() {
 				c.k.mu.Lock()
+				defer c.k.mu.Unlock()
+				if c.k.sbs[sb.Filesystem()] != sb {
+					// Its last mount went since the lookup.
+					return func() {}
+				}
 				sb.mounts++
-				c.k.mu.Unlock()
 				// Called from the holder's Release, under k.mu.
 				return func() { c.k.putSuperblock(sb) }
 			}
