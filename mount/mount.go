@@ -104,7 +104,19 @@ func (c *FsContext) newMount(tgt Location, source, fstype *string, flags uint64,
 			if err != nil {
 				return vfs.MountedDentry{}, err
 			}
-			return vfs.MountedDentry{Dentry: l.Dentry, Mount: l.Mount, ReadOnly: l.Mount.readOnly()}, nil
+			sb := l.Mount.sb
+			hold := func() func() {
+				c.k.mu.Lock()
+				defer c.k.mu.Unlock()
+				if c.k.sbs[sb.Filesystem()] != sb {
+					// Its last mount went since the lookup.
+					return func() {}
+				}
+				sb.mounts++
+				// Called from the holder's Release, under k.mu.
+				return func() { c.k.putSuperblock(sb) }
+			}
+			return vfs.MountedDentry{Dentry: l.Dentry, Mount: l.Mount, ReadOnly: l.Mount.readOnly(), Hold: hold}, nil
 		},
 	}
 	fs, err := t.newFS(req)

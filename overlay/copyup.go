@@ -56,7 +56,7 @@ func (n *node) copyUpLocked() (*vfs.Dentry, error) {
 	if err := fsys.copyXattrs(lower, staged); err != nil {
 		return fail(err)
 	}
-	origin := []byte(originTag + strconv.FormatUint(a.Ino, 10))
+	origin := []byte(originTag + strconv.FormatUint(fsys.mapIno(lower.Superblock(), a.Ino), 10))
 	if err := staged.Inode().Setxattr(fsys.prefix+"origin", origin, 0); err != nil {
 		return fail(err)
 	}

@@ -146,3 +146,41 @@ func crashSteps(t *testing.T, op crashOp, count func(faultfs.Op) bool) {
 		assert.Equal(t, before, []string{view(t, c, "/m/d/f"), view(t, c, op.path)}, "step %d after a remount", n)
 	}
 }
+
+// releaseFS is a memfs that records its release.
+type releaseFS struct {
+	vfs.Filesystem
+	released bool
+}
+
+func (r *releaseFS) Release() error { r.released = true; return nil }
+
+// TestLayersHeld checks that an overlay keeps its layers' filesystems
+// alive after their own mounts are gone, as Linux's private clones of the
+// layer mounts do, and lets them go with its last mount.
+func TestLayersHeld(t *testing.T) {
+	rfs := &releaseFS{Filesystem: memfs.New(memfs.Host.DefaultOptions())}
+	k := mountkit.NewKernel()
+	k.RegisterFilesystem("rel", func(*vfs.MountRequest) (vfs.Filesystem, error) { return rfs, nil }, false)
+	c, err := k.Boot()
+	require.NoError(t, err)
+	defer c.Close()
+	for _, d := range []string{"/t", "/m", "/b"} {
+		require.NoError(t, c.Mkdir(d, 0o755))
+	}
+	require.NoError(t, c.Mount("none", "/t", "rel", 0, ""))
+	for _, d := range []string{"/t/l", "/t/u", "/t/w"} {
+		require.NoError(t, c.Mkdir(d, 0o755))
+	}
+	write(t, c, "/t/l/a", "a")
+	require.NoError(t, c.Mount("ov", "/m", "overlay", 0, "lowerdir=/t/l,upperdir=/t/u,workdir=/t/w"))
+	require.NoError(t, c.Bind("/m", "/b"))
+	require.NoError(t, c.Umount2("/t", 0))
+	assert.False(t, rfs.released, "the overlay holds its layers")
+	assert.Equal(t, "a", read(t, c, "/m/a"))
+	require.NoError(t, c.Umount2("/m", 0))
+	assert.False(t, rfs.released, "a bind mount of the overlay is left")
+	write(t, c, "/b/n", "n")
+	require.NoError(t, c.Umount2("/b", 0))
+	assert.True(t, rfs.released, "the last overlay mount lets its layers go")
+}

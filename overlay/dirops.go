@@ -88,7 +88,7 @@ func (n *node) createObject(name string, make func(dir *vfs.Dentry, name string)
 			return nil, err
 		}
 	}
-	c := &node{fs: fsys, parent: n, name: name, typ: d.Type(), ino: inoOf(d)}
+	c := &node{fs: fsys, parent: n, name: name, typ: d.Type(), ino: fsys.inoOf(d)}
 	c.upper.Store(d)
 	n.mu.Lock()
 	n.setChild(name, c)
@@ -251,7 +251,7 @@ func (n *node) checkEmpty() error {
 // cannot move (EXDEV, so that tools fall back to copying); a moved file
 // is copied up first and leaves a whiteout where a lower layer has its
 // old name; a directory moved into a merged directory becomes opaque.
-// RENAME_EXCHANGE is EOPNOTSUPP and RENAME_WHITEOUT EINVAL.
+// RENAME_WHITEOUT is EINVAL, as in Linux.
 func (n *node) Rename(oldName string, newDir vfs.Inode, newName string, flags uint32) error {
 	nd, ok := newDir.(*node)
 	if !ok || nd.fs != n.fs {
@@ -261,11 +261,11 @@ func (n *node) Rename(oldName string, newDir vfs.Inode, newName string, flags ui
 	if flags&vfs.RENAME_WHITEOUT != 0 {
 		return vfs.EINVAL
 	}
-	if flags&vfs.RENAME_EXCHANGE != 0 {
-		return vfs.EOPNOTSUPP
-	}
 	if fsys.upper == nil {
 		return vfs.EROFS
+	}
+	if flags&vfs.RENAME_EXCHANGE != 0 {
+		return n.exchange(oldName, nd, newName)
 	}
 	src, err := n.childNode(oldName)
 	if err != nil {
@@ -344,6 +344,90 @@ func (n *node) Rename(oldName string, newDir vfs.Inode, newName string, flags ui
 	nd.setChild(newName, src)
 	nd.mu.Unlock()
 	return nil
+}
+
+// exchange is Rename with RENAME_EXCHANGE: both entries are copied up
+// and swapped in the upper layer; a directory that has a lower layer
+// cannot move (EXDEV), and an upper directory that lands in a merged
+// directory becomes opaque. No whiteout is needed: both names stay.
+func (n *node) exchange(oldName string, nd *node, newName string) error {
+	fsys := n.fs
+	src, err := n.childNode(oldName)
+	if err != nil {
+		return err
+	}
+	dst, err := nd.childNode(newName)
+	if err != nil {
+		return err
+	}
+	for _, c := range []*node{src, dst} {
+		if c.typ == vfs.ModeDir && len(c.lowers) > 0 {
+			return vfs.EXDEV
+		}
+	}
+	for _, c := range []*node{src, dst} {
+		if _, err := c.copyUp(); err != nil {
+			return err
+		}
+	}
+	fsys.copyMu.Lock()
+	defer fsys.copyMu.Unlock()
+	opu, err := n.copyUpLocked()
+	if err != nil {
+		return err
+	}
+	npu, err := nd.copyUpLocked()
+	if err != nil {
+		return err
+	}
+	for _, m := range []struct {
+		c  *node
+		to *node
+	}{{src, nd}, {dst, n}} {
+		u := m.c.upper.Load()
+		if m.c.typ == vfs.ModeDir && !fsys.isOpaque(u) && m.to.merged() {
+			if err := u.Inode().Setxattr(fsys.prefix+"opaque", []byte("y"), 0); err != nil {
+				return vfs.EXDEV
+			}
+		}
+	}
+	if n != nd {
+		for _, m := range []struct {
+			c  *node
+			to *vfs.Dentry
+		}{{src, npu}, {dst, opu}} {
+			if len(m.c.lowers) > 0 {
+				if err := fsys.setImpure(m.to); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := opu.Rename(oldName, npu, newName, vfs.RENAME_EXCHANGE, nil); err != nil {
+		return err
+	}
+	src.parent, src.name, dst.parent, dst.name = nd, newName, n, oldName
+	lockPair(n, nd)
+	n.setChild(oldName, dst)
+	nd.setChild(newName, src)
+	unlockPair(n, nd)
+	return nil
+}
+
+// lockPair locks the children maps of a and b (which may be equal);
+// fs.copyMu is held, so no other goroutine locks two at once.
+func lockPair(a, b *node) {
+	a.mu.Lock()
+	if b != a {
+		b.mu.Lock()
+	}
+}
+
+func unlockPair(a, b *node) {
+	if b != a {
+		b.mu.Unlock()
+	}
+	a.mu.Unlock()
 }
 
 // clearEmpty replaces the upper directory name of dir, whose merged view

@@ -52,8 +52,9 @@
 // of one name merge. readdir lists the lowest layer's entries first, then
 // the others top down (ovl_dir_read_merged), hiding whiteouts; a directory
 // of one layer is listed as it is. Inode numbers are the real files' (the
-// lower one's for a copied-up file or a merged directory), st_dev is the
-// overlay's, and a merged directory has one link.
+// lower one's for a copied-up file or a merged directory; with xino on
+// and several layer filesystems, with the filesystem's number in the top
+// bits), st_dev is the overlay's, and a merged directory has one link.
 //
 // Any change to a lower file or directory copies it up first, parents
 // first: data, mode, owner, times and extended attributes are staged in
@@ -65,33 +66,34 @@
 // whiteout makes an opaque directory; renaming a directory that has a lower
 // layer is EXDEV (redirect_dir is off), a file is copied up and leaves a
 // whiteout behind, and an upper directory moved into a merged directory
-// becomes opaque. Copied-up files and merged directories record their
+// becomes opaque; RENAME_EXCHANGE swaps two copied-up entries (EXDEV for a
+// directory with a lower layer) and RENAME_WHITEOUT is EINVAL, as in Linux.
+// Copied-up files and merged directories record their
 // origin and their parents are marked impure, as Linux does.
 // The overlay's private attributes are hidden from the merged view; one of
 // that namespace set through it is stored escaped (trusted.overlay.overlay.*)
 // so that an overlay can be a layer of another one (two levels at most:
 // deeper is EINVAL, FILESYSTEM_MAX_STACK_DEPTH). Overlay mounts bind, move
-// and propagate like any mount.
+// and propagate like any mount. The overlay holds its layers' superblocks
+// (vfs.MountedDentry.Hold) as Linux holds private clones of the layer
+// mounts: unmounting a layer's own mount leaves the overlay working, and
+// the layers are released with the overlay's last mount.
 //
 // # Not supported
 //
 //   - redirect_dir=on, index=on, nfs_export=on and metacopy=on (and so
 //     the metacopy use of data-only layers): EOPNOTSUPP.
-//   - renameat2 with RENAME_EXCHANGE: EOPNOTSUPP; RENAME_WHITEOUT: EINVAL
-//     (as Linux).
 //   - Redirect, metacopy and index records made by Linux in existing layers
 //     are not followed, and the origin records this package writes hold the
 //     lower inode number, not a Linux file handle (they are private
 //     attributes all the same).
-//   - st_dev: every file reports the overlay's device. Linux reports the
-//     real layer's (pseudo) device for non-directories when the layers are
-//     on different filesystems and xino is off, and with xino=on or auto
-//     it folds a layer number into the high bits of st_ino; this package
-//     does neither (xino is accepted and shown only).
+//   - st_dev: every file reports the overlay's device. With the layers on
+//     several filesystems and xino=off, Linux reports the real layer's
+//     pseudo device for non-directories and numbers directories from a
+//     kernel-wide counter; this package reports the real inode numbers.
+//     (With xino=on or auto it folds the layer filesystem's number into
+//     the top bits of st_ino and d_ino as Linux does, and then agrees.)
 //   - Permission checks apply to the merged file's attributes with the
 //     caller's credentials only; Linux also checks the real file with the
 //     mounter's credentials.
-//   - A layer filesystem is kept alive by the overlay's references to its
-//     dentries, not by a private clone of its mount: unmounting a layer's
-//     own mount releases a backend that implements vfs.Releaser.
 package overlay

@@ -3,6 +3,7 @@ package overlay
 import (
 	"crypto/rand"
 	"fmt"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 
@@ -31,6 +32,13 @@ type FS struct {
 	depth  int           // stacking depth (1 over plain filesystems)
 	prefix string        // "trusted.overlay." or "user.overlay."
 	root   *node
+
+	releases []func() // drop the holds on the layers' superblocks
+
+	// With xino on and layers on several filesystems, inode numbers
+	// carry the layer filesystem's number (fsid) in their top xinoBits.
+	xinoBits uint
+	fsid     map[*vfs.Superblock]int
 
 	copyMu   sync.Mutex
 	whiteout *vfs.Dentry // the shared whiteout in work, or nil
@@ -104,6 +112,10 @@ func Mount(req *vfs.MountRequest) (vfs.Filesystem, error) {
 		fsys.upper = upper.Dentry
 	}
 	var all []*vfs.Dentry // every lower root, data layers included
+	var layerMDs []vfs.MountedDentry
+	if fsys.upper != nil {
+		layerMDs = append(layerMDs, upper)
+	}
 	for _, l := range cfg.lowers {
 		key := "lowerdir"
 		if cfg.plus {
@@ -112,7 +124,9 @@ func Mount(req *vfs.MountRequest) (vfs.Filesystem, error) {
 				key = "datadir+"
 			}
 		}
-		d := resolved[key+"\x00"+l.path].Dentry
+		md := resolved[key+"\x00"+l.path]
+		layerMDs = append(layerMDs, md)
+		d := md.Dentry
 		all = append(all, d)
 		if !l.data {
 			fsys.lowers = append(fsys.lowers, d)
@@ -145,13 +159,46 @@ func Mount(req *vfs.MountRequest) (vfs.Filesystem, error) {
 			fsys.sameFS = false
 		}
 	}
+	if !fsys.sameFS && cfg.xino != xinoOff {
+		fsys.fsid = map[*vfs.Superblock]int{}
+		if fsys.upper != nil {
+			fsys.fsid[fsys.upper.Superblock()] = 0
+		}
+		next := 1
+		for _, d := range all {
+			if _, ok := fsys.fsid[d.Superblock()]; !ok {
+				fsys.fsid[d.Superblock()] = next
+				next++
+			}
+		}
+		// ilog2(numfs - 1) + 2 bits, as ovl_get_fsid counts them.
+		fsys.xinoBits = uint(bits.Len(uint(next-1))-1) + 2
+	}
 	if fsys.upper == nil {
 		req.Flags |= vfs.SB_RDONLY
 	} else if err := fsys.initUUID(); err != nil {
 		return nil, err
 	}
 	fsys.root = fsys.newRoot()
+	// Nothing fails from here: the holds are dropped by Release only.
+	seen := map[*vfs.Superblock]bool{}
+	for _, md := range layerMDs {
+		if sb := md.Dentry.Superblock(); md.Hold != nil && !seen[sb] {
+			seen[sb] = true
+			fsys.releases = append(fsys.releases, md.Hold())
+		}
+	}
 	return fsys, nil
+}
+
+// Release drops the overlay's holds on its layers' superblocks, when its
+// last mount goes.
+func (fsys *FS) Release() error {
+	for _, r := range fsys.releases {
+		r()
+	}
+	fsys.releases = nil
+	return nil
 }
 
 // setupWork makes workdir/work afresh (mode 0, as Linux does), after

@@ -41,19 +41,30 @@ func (fsys *FS) newRoot() *node {
 	n := &node{fs: fsys, typ: vfs.ModeDir, lowers: fsys.lowers}
 	if fsys.upper != nil {
 		n.upper.Store(fsys.upper)
-		n.ino = inoOf(fsys.upper)
+		n.ino = fsys.inoOf(fsys.upper)
 	} else {
-		n.ino = inoOf(fsys.lowers[0])
+		n.ino = fsys.inoOf(fsys.lowers[0])
 	}
 	return n
 }
 
-func inoOf(d *vfs.Dentry) uint64 {
+// inoOf returns the inode number the overlay shows for the real file d.
+func (fsys *FS) inoOf(d *vfs.Dentry) uint64 {
 	a, err := d.Inode().Getattr()
 	if err != nil {
 		return 0
 	}
-	return a.Ino
+	return fsys.mapIno(d.Superblock(), a.Ino)
+}
+
+// mapIno folds the layer's filesystem number into the high bits of a
+// real inode number when xino is on (Linux's ovl_map_ino: fsid shifted
+// above the bit xino reserves); the upper filesystem is number 0.
+func (fsys *FS) mapIno(sb *vfs.Superblock, ino uint64) uint64 {
+	if fsys.xinoBits == 0 {
+		return ino
+	}
+	return ino | uint64(fsys.fsid[sb])<<(64-fsys.xinoBits+1)
 }
 
 // real returns the dentry that holds the node's data and attributes: the
@@ -126,8 +137,10 @@ func (l *layers) positive() bool { return l.upper != nil && !l.whiteout || len(l
 func (n *node) lookupLayers(name string) (layers, error) {
 	var l layers
 	dirSeen := false
+	// A miss asks a layer without taking its directory lock.
+	key := vfs.KeyOf(name)
 	if u := n.upper.Load(); u != nil {
-		c, err := u.Lookup(name)
+		c, err := u.LookupKey(name, key)
 		switch {
 		case err == vfs.ENOENT:
 		case err != nil:
@@ -144,7 +157,7 @@ func (n *node) lookupLayers(name string) (layers, error) {
 		}
 	}
 	for _, ld := range n.lowers {
-		c, err := ld.Lookup(name)
+		c, err := ld.LookupKey(name, key)
 		switch {
 		case err == vfs.ENOENT:
 			continue
@@ -189,9 +202,9 @@ func (n *node) child(name string, l layers) *node {
 	c.typ = real.Type()
 	switch {
 	case len(l.lowers) > 0:
-		c.ino = inoOf(l.lowers[0])
+		c.ino = n.fs.inoOf(l.lowers[0])
 	default:
-		c.ino = inoOf(l.upper)
+		c.ino = n.fs.inoOf(l.upper)
 		if ino, ok := n.fs.originIno(l.upper); ok {
 			c.ino = ino
 		}
@@ -278,7 +291,9 @@ func (n *node) Setattr(s *vfs.SetAttr) error {
 func (n *node) Readlink() (string, error) { return n.real().Inode().Readlink() }
 
 // Open opens the real file: the upper one, after a copy-up, when the file
-// is opened for writing. A directory opens as its merged view.
+// is opened for writing; a lower file opened for reading follows the file
+// to the upper layer when it is copied up later. A directory opens as its
+// merged view.
 func (n *node) Open(flags int) (vfs.File, error) {
 	if n.typ == vfs.ModeDir {
 		return n.openDir(flags)
@@ -290,7 +305,76 @@ func (n *node) Open(flags int) (vfs.File, error) {
 		}
 		return u.Inode().Open(flags)
 	}
-	return n.real().Inode().Open(flags)
+	if u := n.upper.Load(); u != nil {
+		return u.Inode().Open(flags)
+	}
+	f, err := n.lowers[0].Inode().Open(flags)
+	if err != nil {
+		return nil, err
+	}
+	return &lowerFile{n: n, flags: flags, f: f}, nil
+}
+
+// lowerFile is a lower file opened for reading: once the file is copied
+// up, its reads go to the upper file, as Linux's ovl_real_fdget reopens
+// the real file after a copy-up.
+type lowerFile struct {
+	n     *node
+	flags int
+
+	mu    sync.Mutex
+	f     vfs.File
+	upper bool // f is the upper file
+}
+
+func (l *lowerFile) current() (vfs.File, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.upper {
+		if u := l.n.upper.Load(); u != nil {
+			f, err := u.Inode().Open(l.flags)
+			if err != nil {
+				return nil, err
+			}
+			_ = l.f.Close()
+			l.f, l.upper = f, true
+		}
+	}
+	return l.f, nil
+}
+
+func (l *lowerFile) ReadAt(p []byte, off int64) (int, error) {
+	f, err := l.current()
+	if err != nil {
+		return 0, err
+	}
+	return f.ReadAt(p, off)
+}
+
+func (l *lowerFile) WriteAt(p []byte, off int64) (int, error) {
+	f, err := l.current()
+	if err != nil {
+		return 0, err
+	}
+	return f.WriteAt(p, off)
+}
+
+func (l *lowerFile) ReadDir(cookie uint64, emit func(vfs.DirEntry) bool) error {
+	return vfs.ENOTDIR
+}
+
+func (l *lowerFile) Sync() error {
+	f, err := l.current()
+	if err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+func (l *lowerFile) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f.Close()
 }
 
 // The overlay's private attributes (fs.prefix + "opaque", ...) are not

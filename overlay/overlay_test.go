@@ -1,6 +1,7 @@
 package overlay_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -241,8 +242,41 @@ func TestUnsupported(t *testing.T) {
 	require.NoError(t, c.Mount("ov", "/m", "overlay", 0, "lowerdir=/l,upperdir=/u,workdir=/w"))
 	require.NoError(t, c.Mkdir("/m/a", 0o755))
 	require.NoError(t, c.Mkdir("/m/b", 0o755))
-	assert.Equal(t, vfs.EOPNOTSUPP, c.Renameat2("/m/a", "/m/b", vfs.RENAME_EXCHANGE))
 	assert.Equal(t, vfs.EINVAL, c.Renameat2("/m/a", "/m/c", vfs.RENAME_WHITEOUT))
+}
+
+// TestExchange replays renameat2(RENAME_EXCHANGE) calls made on Linux
+// 6.18 over the same tree.
+func TestExchange(t *testing.T) {
+	c := world(t, "/l", "/u", "/w", "/m", "/l/d", "/u/e", "/u/f")
+	write(t, c, "/l/a", "A")
+	write(t, c, "/u/b", "B")
+	write(t, c, "/l/x", "x")
+	require.NoError(t, c.Mount("ov", "/m", "overlay", 0, "lowerdir=/l,upperdir=/u,workdir=/w"))
+	require.NoError(t, c.Renameat2("/m/a", "/m/b", vfs.RENAME_EXCHANGE))
+	assert.Equal(t, "B", read(t, c, "/m/a"))
+	assert.Equal(t, "A", read(t, c, "/m/b"))
+	names := func(dir string) (out []string) {
+		for _, e := range readdir(t, c, dir) {
+			out = append(out, e.name)
+		}
+		slices.Sort(out)
+		return out
+	}
+	assert.Equal(t, []string{"a", "b", "e", "f"}, names("/u"))
+	assert.Equal(t, vfs.EXDEV, c.Renameat2("/m/d", "/m/e", vfs.RENAME_EXCHANGE))
+	assert.Equal(t, vfs.EXDEV, c.Renameat2("/m/e", "/m/d", vfs.RENAME_EXCHANGE))
+	require.NoError(t, c.Renameat2("/m/e", "/m/f", vfs.RENAME_EXCHANGE))
+	require.NoError(t, c.Renameat2("/m/e", "/m/x", vfs.RENAME_EXCHANGE))
+	assert.Equal(t, []string{"a", "b", "e", "f", "x"}, names("/u"))
+	assert.Equal(t, []string{"a", "b", "d", "e", "f", "x"}, names("/m"))
+	assert.Equal(t, "x", read(t, c, "/m/e"))
+	st, err := c.Stat("/m/x")
+	require.NoError(t, err)
+	assert.True(t, st.Mode.IsDir())
+	v, err := xattr(t, c, "/u/x", "trusted.overlay.opaque")
+	require.NoError(t, err, "an upper directory moved into a merged one is opaque")
+	assert.Equal(t, "y", string(v))
 }
 
 // TestSuperOptions compares mountinfo's super options with what Linux
@@ -332,4 +366,65 @@ func TestConcurrentReaders(t *testing.T) {
 	}
 	<-done
 	assert.Len(t, readdir(t, c, "/m"), 10)
+}
+
+// TestXino replays Linux 6.18's inode numbers for layers on two
+// filesystems with xino=on and xino=auto: the lower filesystem's number
+// is folded into bit 63, and every file shows the overlay's st_dev.
+func TestXino(t *testing.T) {
+	for _, mode := range []string{"on", "auto"} {
+		c := world(t, "/l", "/u", "/w", "/m", "/t", "/l3")
+		require.NoError(t, c.Mount("none", "/t", "tmpfs", 0, ""))
+		require.NoError(t, c.Mkdir("/t/l", 0o755))
+		write(t, c, "/t/l/a", "a")
+		require.NoError(t, c.Mkdir("/t/l/d", 0o755))
+		require.NoError(t, c.Mkdir("/l3/q", 0o755))
+		write(t, c, "/l3/q/z", "q")
+		write(t, c, "/u/b", "b")
+		require.NoError(t, c.Mkdir("/u/d", 0o755))
+		write(t, c, "/l/c", "c")
+		require.NoError(t, c.Mount("ov", "/m", "overlay", 0, "lowerdir=/t/l:/l,upperdir=/u,workdir=/w,xino="+mode))
+		// m ino=3; m/a 9223372036854775811; m/b 10; m/c 12; m/d 9223372036854775812
+		want := map[string]uint64{"/m": 3, "/m/a": 1<<63 | 3, "/m/b": 10, "/m/c": 12, "/m/d": 1<<63 | 4}
+		m, err := c.Stat("/m")
+		require.NoError(t, err)
+		for p, ino := range want {
+			st, err := c.Stat(p)
+			require.NoError(t, err)
+			assert.Equal(t, ino, st.Ino, "%s xino=%s", p, mode)
+			assert.Equal(t, m.Dev, st.Dev, p)
+		}
+		got := map[string]uint64{}
+		for _, e := range readdir(t, c, "/m") {
+			got[e.name] = e.ino
+		}
+		assert.Equal(t, map[string]uint64{"a": 1<<63 | 3, "b": 10, "c": 12, "d": 1<<63 | 4}, got, "d_ino, xino=%s", mode)
+		appendTo(t, c, "/m/a", "+")
+		assert.Equal(t, uint64(1<<63|3), ino(t, c, "/m/a"), "kept by a copy-up")
+	}
+}
+
+// TestReadAfterCopyUp checks that a file opened for reading before a
+// copy-up reads the upper file after it, as on Linux 6.18
+// (os.pread after a write through another descriptor: b'new data').
+func TestReadAfterCopyUp(t *testing.T) {
+	c := world(t, "/l", "/u", "/w", "/m")
+	write(t, c, "/l/a", "old")
+	require.NoError(t, c.Link("/l/a", "/l/a2"))
+	require.NoError(t, c.Mount("ov", "/m", "overlay", 0, "lowerdir=/l,upperdir=/u,workdir=/w"))
+	f, err := c.Open("/m/a", vfs.O_RDONLY, 0)
+	require.NoError(t, err)
+	defer f.Close()
+	write(t, c, "/m/a", "new data")
+	buf := make([]byte, 100)
+	n, err := f.ReadAt(buf, 0)
+	require.NoError(t, err)
+	assert.Equal(t, "new data", string(buf[:n]))
+	// The copy-up broke the lower hard link: 1 2
+	st, err := c.Stat("/m/a")
+	require.NoError(t, err)
+	assert.Equal(t, uint32(1), st.Nlink)
+	st, err = c.Stat("/m/a2")
+	require.NoError(t, err)
+	assert.Equal(t, uint32(2), st.Nlink)
 }

@@ -35,8 +35,10 @@ func (n *node) readMerged(all bool, emit func(vfs.DirEntry) bool) error {
 	}
 	dirs = append(dirs, n.lowers...)
 	if len(dirs) == 1 && !all && !fsys.hasOrigin(dirs[0]) {
+		sb := dirs[0].Superblock()
 		return readDir(dirs[0], func(e vfs.DirEntry) bool {
 			e.Next = 0
+			e.Ino = fsys.mapIno(sb, e.Ino)
 			return emit(e)
 		})
 	}
@@ -54,6 +56,7 @@ func (n *node) readMerged(all bool, emit func(vfs.DirEntry) bool) error {
 		err := readDir(d, func(e vfs.DirEntry) bool {
 			p := seen[e.Name]
 			if p == nil {
+				e.Ino = fsys.mapIno(d.Superblock(), e.Ino)
 				p = &entry{DirEntry: e, upper: isUpper}
 				if e.Type == vfs.ModeCharDevice || e.Type == 0 {
 					if c, err := d.Lookup(e.Name); err == nil && fsys.isWhiteout(c) {

@@ -12,17 +12,16 @@ import (
 // A generator of random overlay scripts, for the overlay mode of the
 // random differential test (random_overlay_linux_test.go).
 //
-// A script builds random lower and upper trees under /l (and, half of the
-// time, a second lower layer /l2) and /u: files with small contents,
-// directories, symbolic links, FIFOs, and whiteouts (character devices
-// 0/0) in the upper and second lower layers (the upper and work
-// directories are on a tmpfs of their own, /t, a third of the time); it
-// mounts the overlay on /m (lowerdir=/l[:/l2],upperdir=/u,workdir=/w),
-// applies 5 to 25 random file
-// operations through /m on paths drawn from the names the trees use
-// (a, b, c, and one level below: a/b, ...), and finally prints the
-// merged view and the upper directory: ls, lstat and cat of every path of
-// the pool through /m and /u. Half of the scripts then unmount the
+// A script builds random lower and upper trees under /l (and, a third of
+// the time each, a second lower layer /l2, or /l2 and /l as the lower and
+// upper layers of an overlay /o that is then the lower layer) and /u:
+// files with small contents, hard links, directories, symbolic links,
+// FIFOs, and whiteouts (character devices 0/0). A third of the time the upper and
+// work directories are on a tmpfs of their own (/t). It mounts the
+// overlay on /m, applies 5 to 25 random file operations through /m on
+// paths drawn from the names the trees use (a, b, c, and below: a/b,
+// ...), and prints the merged view and the upper directory: ls, lstat and
+// cat of every path of the pool. Half of the scripts then unmount the
 // overlay, mount it again and print the merged view once more, so that
 // what the upper layer keeps (whiteouts, opaque directories, copied-up
 // files) is read back.
@@ -72,6 +71,8 @@ func renderOvTree(b *strings.Builder, root string, es []ovEntry) {
 			fmt.Fprintf(b, "mknod %s p 0 0\n", p)
 		case "whiteout":
 			fmt.Fprintf(b, "mknod %s c 0 0\n", p)
+		case "hardlink":
+			fmt.Fprintf(b, "link %s/a %s\n", root, p)
 		}
 	}
 }
@@ -135,12 +136,22 @@ func dumpOv(b *strings.Builder, root string, withCat bool) {
 var overlayScriptGen = rapid.Custom(func(t *rapid.T) string {
 	var b strings.Builder
 	b.WriteString("mkdir /l\nmkdir /l2\nmkdir /u\nmkdir /w\nmkdir /m\n")
-	two := rapid.Bool().Draw(t, "two-lowers")
-	renderOvTree(&b, "/l", drawOvTree(t, "lower", []string{"file", "dir", "dir", "symlink", "fifo"}, 8))
+	shape := rapid.SampledFrom([]string{"one", "two", "nested"}).Draw(t, "lowers")
+	lowerKinds := []string{"file", "dir", "dir", "symlink", "fifo", "hardlink"}
+	if shape == "nested" {
+		lowerKinds = append(lowerKinds, "whiteout")
+	}
+	renderOvTree(&b, "/l", drawOvTree(t, "lower", lowerKinds, 8))
 	lowers := "/l"
-	if two {
+	switch shape {
+	case "two":
 		renderOvTree(&b, "/l2", drawOvTree(t, "lower2", []string{"file", "dir", "dir", "whiteout"}, 6))
 		lowers = "/l:/l2"
+	case "nested":
+		// The lower layer is an overlay whose upper layer is /l.
+		renderOvTree(&b, "/l2", drawOvTree(t, "lower2", []string{"file", "dir", "dir"}, 6))
+		b.WriteString("mkdir /o\nmkdir /ow\nmount ov /o overlay 0 lowerdir=/l2,upperdir=/l,workdir=/ow\n")
+		lowers = "/o"
 	}
 	upper, work := "/u", "/w"
 	if rapid.IntRange(0, 2).Draw(t, "upper-fs") == 0 {

@@ -166,6 +166,13 @@ type MountedDentry struct {
 	// ReadOnly reports that the mount or its superblock is read-only
 	// (Linux's __mnt_is_readonly).
 	ReadOnly bool
+	// Hold, when not nil, keeps the dentry's superblock alive as a mount
+	// of it would (Linux's clone_private_mount), so that unmounting the
+	// mount the path was reached through does not release it. The
+	// returned release function drops the hold; it may be called only
+	// from the Release method of the filesystem that took the hold (the
+	// mount layer calls Release with its mount lock held).
+	Hold func() (release func())
 }
 
 // NewFilesystemFunc makes a filesystem for a mount request. It may return
