@@ -100,6 +100,18 @@ func (c *FsContext) newMount(tgt Location, source, fstype *string, flags uint64,
 			return l.Dentry, err
 		},
 	}
+	var bdev *loopDevice
+	if t.requiresD {
+		// Mounts of block devices are serialised, so that one device
+		// gets one superblock (Linux's sget under sb_lock).
+		c.k.loops.bdevMu.Lock()
+		defer c.k.loops.bdevMu.Unlock()
+		req.GetTreeBdev = func(fill func(vfs.BlockDevice) (vfs.Filesystem, error)) (vfs.Filesystem, error) {
+			fs, d, err := c.getTreeBdev(src, t.name, flags, fill)
+			bdev = d
+			return fs, err
+		}
+	}
 	fs, err := t.newFS(req)
 	if err != nil {
 		return err
@@ -110,6 +122,9 @@ func (c *FsContext) newMount(tgt Location, source, fstype *string, flags uint64,
 	_, existed := k.sbs[fs]
 	discard := func(err error) error {
 		if !existed {
+			if bdev != nil {
+				k.releaseDev(bdev.Dev(), fs)
+			}
 			if r, ok := fs.(vfs.Releaser); ok {
 				_ = r.Release()
 			}
@@ -134,7 +149,11 @@ func (c *FsContext) newMount(tgt Location, source, fstype *string, flags uint64,
 	if a.Mode.IsDir() != top.Dentry.IsDir() {
 		return discard(vfs.ENOTDIR)
 	}
-	sb := k.superblockOf(fs, uint32(flags&sbFlagsMask))
+	var dev uint64
+	if bdev != nil {
+		dev = bdev.Dev()
+	}
+	sb := k.superblockOn(fs, uint32(flags&sbFlagsMask), dev)
 	devname := "none"
 	if source != nil {
 		devname = *source
