@@ -23,10 +23,10 @@ const LoopMajor = 7
 // loopDevice's fields and is a leaf, taken under Kernel.mu by
 // putSuperblock.
 type loopTable struct {
-	bdevMu  sync.Mutex
-	mu      sync.Mutex
-	minors  ida.Allocator
-	devs    map[uint32]*loopDevice
+	bdevMu sync.Mutex
+	mu     sync.Mutex
+	minors ida.Allocator
+	devs   map[uint32]*loopDevice
 }
 
 // loopDevice is one bound loop device. It implements vfs.BlockDevice.
@@ -41,7 +41,7 @@ type loopDevice struct {
 	autoclear bool           // detach when fs goes
 }
 
-func (d *loopDevice) Dev() uint64  { return vfs.Mkdev(LoopMajor, d.minor) }
+func (d *loopDevice) Dev() uint64 { return vfs.Mkdev(LoopMajor, d.minor) }
 func (d *loopDevice) Size() int64 { return d.size }
 
 // ReadAt reads from the backing file; bytes the file no longer has
