@@ -4,13 +4,13 @@ import "math/bits"
 
 // Directory hash versions (dx_root_info.hash_version).
 const (
-	hashLegacy           = 0
-	hashHalfMD4          = 1
-	hashTea              = 2
-	hashLegacyUnsigned   = 3
-	hashHalfMD4Unsigned  = 4
-	hashTeaUnsigned      = 5
-	htreeEOF32    uint32 = 0x7fffffff
+	hashLegacy                 = 0
+	hashHalfMD4                = 1
+	hashTea                    = 2
+	hashLegacyUnsigned         = 3
+	hashHalfMD4Unsigned        = 4
+	hashTeaUnsigned            = 5
+	htreeEOF32          uint32 = 0x7fffffff
 )
 
 // dxHash is ext4fs_dirhash's major hash of name.

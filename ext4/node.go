@@ -152,8 +152,8 @@ func (h *file) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func (h *file) WriteAt([]byte, int64) (int, error) { return 0, vfs.EBADF }
-func (h *file) Sync() error                         { return nil }
-func (h *file) Close() error                        { return nil }
+func (h *file) Sync() error                        { return nil }
+func (h *file) Close() error                       { return nil }
 
 // ReadDir lists the directory from cookie on; see readDir.
 func (h *file) ReadDir(cookie uint64, emit func(vfs.DirEntry) bool) error {
