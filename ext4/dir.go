@@ -68,46 +68,59 @@ func (f *FS) dirBlock(r *rawInode, lblk uint64) ([]byte, error) {
 		return nil, err
 	}
 	if f.sb.csum() {
-		if err := f.checkDirBlock(r, b); err != nil {
+		if err := f.checkDirBlock(r, b, lblk); err != nil {
 			return nil, err
 		}
 	}
 	return b, nil
 }
 
-// checkDirBlock verifies a directory block's checksum: the dirent tail
-// of a leaf, or the dx tail of an htree node.
-func (f *FS) checkDirBlock(r *rawInode, b []byte) error {
+// checkDirBlock verifies a directory block's checksum as
+// __ext4_read_dirblock does: in an indexed directory, block 0 and blocks
+// whose first entry spans the block are htree nodes with a dx tail;
+// every other block is a leaf with a dirent tail. EBADMSG on a mismatch
+// or a block with no room for its checksum.
+func (f *FS) checkDirBlock(r *rawInode, b []byte, lblk uint64) error {
 	bs := len(b)
 	seed := f.inodeSeed(r.ino, r.generation)
-	if t := b[bs-12:]; u32(t, 0) == 0 && u16(t, 4) == 12 && t[6] == 0 && t[7] == 0xDE {
-		if crc32c(seed, b[:bs-12]) != u32(t, 8) {
+	if f.isDx(r) && (lblk == 0 || recLen(b, 0, bs) == bs) {
+		// get_dx_countlimit: an empty entry spanning the block, or the
+		// root's "." and ".." before the root info.
+		countOff := -1
+		if recLen(b, 0, bs) == bs {
+			countOff = 8
+		} else if recLen(b, 0, bs) == 12 && recLen(b, 12, bs) == bs-12 && u32(b, 0x18) == 0 && b[0x1D] == 8 {
+			countOff = 32
+		}
+		if countOff < 0 {
+			return vfs.EBADMSG
+		}
+		limit, count := int(u16(b, countOff)), int(u16(b, countOff+2))
+		tail := countOff + 8*limit
+		if count > limit || tail+8 > bs {
+			return vfs.EBADMSG
+		}
+		c := crc32c(seed, b[:countOff+8*count])
+		c = crc32c(c, b[tail:tail+4])
+		c = crc32c(c, []byte{0, 0, 0, 0})
+		if c != u32(b, tail+4) {
 			return vfs.EBADMSG
 		}
 		return nil
 	}
-	// An htree node (get_dx_countlimit): an empty entry spanning the
-	// block, or the root's "." and ".." before the root info.
-	countOff := -1
-	if recLen(b, 0, bs) == bs {
-		countOff = 8
-	} else if recLen(b, 0, bs) == 12 && recLen(b, 12, bs) == bs-12 && u32(b, 0x18) == 0 && b[0x1D] == 8 {
-		countOff = 32
+	t := b[bs-12:]
+	if u32(t, 0) != 0 || u16(t, 4) != 12 || t[6] != 0 || t[7] != 0xDE {
+		return vfs.EBADMSG
 	}
-	if countOff >= 0 {
-		limit, count := int(u16(b, countOff)), int(u16(b, countOff+2))
-		tail := countOff + 8*limit
-		if count <= limit && tail+8 <= bs {
-			c := crc32c(seed, b[:countOff+8*count])
-			c = crc32c(c, b[tail:tail+4])
-			c = crc32c(c, []byte{0, 0, 0, 0})
-			if c != u32(b, tail+4) {
-				return vfs.EBADMSG
-			}
-			return nil
-		}
+	if crc32c(seed, b[:bs-12]) != u32(t, 8) {
+		return vfs.EBADMSG
 	}
-	return vfs.EBADMSG // no room for a checksum: ext4 refuses the block
+	return nil
+}
+
+// isDx reports whether directory r is indexed (ext4's is_dx).
+func (f *FS) isDx(r *rawInode) bool {
+	return r.flags&flagIndex != 0 && f.sb.compat&compatDirIndex != 0
 }
 
 // readDir emits the entries of directory r from cookie on. A cookie is 2
@@ -183,7 +196,7 @@ func (f *FS) lookup(r *rawInode, name string) (uint32, error) {
 	if r.flags&flagInlineData != 0 {
 		return f.lookupInline(r, name)
 	}
-	if r.flags&flagIndex != 0 && f.sb.compat&compatDirIndex != 0 {
+	if f.isDx(r) {
 		ino, err := f.dxLookup(r, name)
 		if err != errBadDx {
 			if err == nil && ino == 0 {

@@ -27,6 +27,10 @@ func (n *node) Getattr() (vfs.Attr, error) {
 	if r.mode.IsDir() && r.links == 1 && n.f.sb.roCompat&roCompatDirNlink != 0 {
 		a.Nlink = 1 // a directory past 65000 links
 	}
+	if r.mode.IsRegular() && r.flags&flagInlineData != 0 {
+		// ext4_file_getattr reports at least the data's sectors.
+		a.Blocks += (r.size + 511) >> 9
+	}
 	switch r.mode.Type() {
 	case vfs.ModeCharDevice, vfs.ModeBlockDevice:
 		a.Rdev = r.rdev()
