@@ -187,6 +187,9 @@ func populate(t testing.TB, root string, kernel bool) {
 	for i := range 3000 {
 		must(os.WriteFile(filepath.Join(big, fmt.Sprintf("entry-%05d-%s", i, strings.Repeat("q", i%40))), nil, 0o644))
 	}
+	for i := range 60 { // bytes from 0x80: signed and unsigned hashes differ
+		must(os.WriteFile(filepath.Join(big, fmt.Sprintf("h\xe9\xfc\xff-%d", i)), []byte{byte(i)}, 0o644))
+	}
 	mid := filepath.Join(root, "mid")
 	must(os.Mkdir(mid, 0o755))
 	for i := range 200 {

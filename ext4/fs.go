@@ -31,9 +31,9 @@ type FS struct {
 }
 
 // Mount is the "ext4" filesystem type for mount.Kernel.RegisterFilesystem
-// (registered as requiring a block device). It parses the mount data,
-// refuses a mount that is not read-only with EROFS, and reads the
-// filesystem from the device req.GetTreeBdev hands it.
+// (registered as requiring a block device). It parses the mount data
+// and reads the filesystem from the device req.GetTreeBdev hands it; a
+// mount that is not read-only is EROFS.
 func Mount(req *vfs.MountRequest) (vfs.Filesystem, error) {
 	o, err := parseOptions(req.Data)
 	if err != nil {
@@ -42,10 +42,13 @@ func Mount(req *vfs.MountRequest) (vfs.Filesystem, error) {
 	if req.GetTreeBdev == nil {
 		return nil, vfs.ENOTBLK
 	}
-	if req.Flags&vfs.SB_RDONLY == 0 {
-		return nil, vfs.EROFS
-	}
 	return req.GetTreeBdev(func(dev vfs.BlockDevice) (vfs.Filesystem, error) {
+		// Checked here, after get_tree_bdev found no superblock on the
+		// device: a read-write mount of a device mounted read-only is
+		// EBUSY there, as on Linux.
+		if req.Flags&vfs.SB_RDONLY == 0 {
+			return nil, vfs.EROFS
+		}
 		return open(dev, dev.Size(), o)
 	})
 }
