@@ -56,13 +56,26 @@ func (f *FS) parseDirent(b []byte, off int) (dirent, error) {
 // dirBlock returns logical block lblk of directory r, checked against its
 // metadata_csum tail (EBADMSG on a mismatch), or nil for a hole.
 func (f *FS) dirBlock(r *rawInode, lblk uint64) ([]byte, error) {
+	b, _, err := f.dirBlockSpan(r, lblk)
+	return b, err
+}
+
+// dirBlockSpan is dirBlock that also returns, for a hole, how many
+// blocks the hole spans, so that a scan skips it at once.
+func (f *FS) dirBlockSpan(r *rawInode, lblk uint64) ([]byte, uint64, error) {
 	s, err := f.mapBlock(r, lblk)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if s.zero {
-		return nil, nil
+		return nil, max(s.count, 1), nil
 	}
+	b, err := f.dirBlockAt(r, lblk, s.pblk)
+	return b, 1, err
+}
+
+func (f *FS) dirBlockAt(r *rawInode, lblk, pblk uint64) ([]byte, error) {
+	s := span{pblk: pblk}
 	b, err := f.dev.block(s.pblk)
 	if err != nil {
 		return nil, err
@@ -139,13 +152,13 @@ func (f *FS) readDir(r *rawInode, cookie uint64, emit func(vfs.DirEntry) bool) e
 	size := uint64(r.size)
 	for pos < size {
 		lblk := pos / bs
-		b, err := f.dirBlock(r, lblk)
+		b, hole, err := f.dirBlockSpan(r, lblk)
 		if err != nil {
 			return err
 		}
 		base := lblk * bs
 		if b == nil {
-			pos = base + bs
+			pos = base + hole*bs
 			continue
 		}
 		// Entries are found by walking the block from its start, so a
@@ -206,11 +219,12 @@ func (f *FS) lookup(r *rawInode, name string) (uint32, error) {
 		}
 	}
 	bs := uint64(f.sb.blockSize)
-	for lblk := uint64(0); lblk*bs < uint64(r.size); lblk++ {
-		b, err := f.dirBlock(r, lblk)
+	for lblk := uint64(0); lblk*bs < uint64(r.size); {
+		b, n, err := f.dirBlockSpan(r, lblk)
 		if err != nil {
 			return 0, err
 		}
+		lblk += n
 		if b == nil {
 			continue
 		}

@@ -180,7 +180,20 @@ func (f *FS) mapIndirect(n *rawInode, lblk uint64) (span, error) {
 			return span{}, vfs.EUCLEAN
 		}
 		if p == 0 {
-			return span{lblk: lblk, count: 1, zero: true}, nil
+			// The hole covers the rest of the subtree under p.
+			sub := uint64(1)
+			for range depth - 1 - lvl {
+				sub *= per
+			}
+			if lvl == 0 {
+				sub = 1 // the direct pointers and the top of each tree
+				if depth > 1 {
+					sub = holeTop(depth, per, lblk)
+				}
+			} else {
+				sub -= treeOffset(depth, per, lblk) % sub
+			}
+			return span{lblk: lblk, count: sub, zero: true}, nil
 		}
 		if lvl == depth-1 {
 			// Extend the run over the following pointers of this block.
@@ -199,4 +212,26 @@ func (f *FS) mapIndirect(n *rawInode, lblk uint64) (span, error) {
 		}
 		ptrs = b
 	}
+}
+
+// treeOffset returns lblk's index inside the indirect tree of the given
+// depth (2 single, 3 double, 4 triple).
+func treeOffset(depth int, per, lblk uint64) uint64 {
+	switch depth {
+	case 2:
+		return lblk - 12
+	case 3:
+		return lblk - 12 - per
+	}
+	return lblk - 12 - per - per*per
+}
+
+// holeTop returns how many blocks from lblk on a missing top-level
+// indirect pointer leaves unmapped: the rest of its whole tree.
+func holeTop(depth int, per, lblk uint64) uint64 {
+	size := per
+	for range depth - 2 {
+		size *= per
+	}
+	return size - treeOffset(depth, per, lblk)
 }

@@ -17,9 +17,13 @@ const (
 )
 
 const (
-	nBlocks     = 15 // i_block words
-	iBlockOff   = 0x28
-	iBlockBytes = 4 * nBlocks
+	// maxDirBlocks bounds a directory's size, so that a linear scan of
+	// a corrupt one ends in bounded time (4 GiB at 1 KiB blocks: larger
+	// than any directory without largedir can be).
+	maxDirBlocks = 1 << 22
+	nBlocks      = 15 // i_block words
+	iBlockOff    = 0x28
+	iBlockBytes  = 4 * nBlocks
 )
 
 // rawInode is a decoded on-disk inode. raw keeps its bytes for the
@@ -99,7 +103,7 @@ func (f *FS) readInode(ino uint32) (*rawInode, error) {
 	if n.mode.IsRegular() || n.mode.IsDir() && sb.incompat&incompatLargeDir != 0 {
 		size |= int64(u32(raw, 0x6C)) << 32
 	}
-	if size < 0 {
+	if size < 0 || n.mode.IsDir() && size > maxDirBlocks*int64(sb.blockSize) {
 		return nil, vfs.EUCLEAN
 	}
 	n.size = size
