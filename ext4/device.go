@@ -22,39 +22,78 @@ type device struct {
 	blocks uint64 // blocks of the filesystem (s_blocks_count)
 
 	mu    sync.Mutex
-	cache map[uint64][]byte
+	cache map[uint64]*cached
+}
+
+// cached is a block of the cache. verified records that its checksum
+// was checked (Linux's buffer_verified), so that it is checked once.
+type cached struct {
+	b        []byte
+	verified bool
 }
 
 func newDevice(r io.ReaderAt, bs int, blocks uint64) *device {
-	return &device{r: r, bs: bs, blocks: blocks, cache: make(map[uint64][]byte)}
+	return &device{r: r, bs: bs, blocks: blocks, cache: make(map[uint64]*cached)}
 }
 
 // block returns block n: EUCLEAN when n lies outside the filesystem,
 // EIO when the device fails.
 func (d *device) block(n uint64) ([]byte, error) {
+	c, err := d.get(n)
+	if err != nil {
+		return nil, err
+	}
+	return c.b, nil
+}
+
+// verifiedBlock returns block n after check has accepted it once.
+func (d *device) verifiedBlock(n uint64, check func([]byte) error) ([]byte, error) {
+	c, err := d.get(n)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	ok := c.verified
+	d.mu.Unlock()
+	if !ok {
+		if err := check(c.b); err != nil {
+			return nil, err
+		}
+		d.mu.Lock()
+		c.verified = true
+		d.mu.Unlock()
+	}
+	return c.b, nil
+}
+
+func (d *device) get(n uint64) (*cached, error) {
 	if n >= d.blocks {
 		return nil, vfs.EUCLEAN
 	}
 	d.mu.Lock()
-	b := d.cache[n]
+	c := d.cache[n]
 	d.mu.Unlock()
-	if b != nil {
-		return b, nil
+	if c != nil {
+		return c, nil
 	}
-	b = make([]byte, d.bs)
-	if err := d.readFull(b, int64(n)*int64(d.bs)); err != nil {
+	c = &cached{b: make([]byte, d.bs)}
+	if err := d.readFull(c.b, int64(n)*int64(d.bs)); err != nil {
 		return nil, err
 	}
 	d.mu.Lock()
-	if len(d.cache) >= cacheBlocks {
-		for k := range d.cache { // evict an arbitrary block
-			delete(d.cache, k)
-			break
+	if old := d.cache[n]; old != nil {
+		c = old
+	} else {
+		if len(d.cache) >= cacheBlocks {
+			for k := range d.cache { // evict an arbitrary block
+				delete(d.cache, k)
+				break
+			}
 		}
+		d.cache[n] = c
 	}
-	d.cache[n] = b
 	d.mu.Unlock()
-	return b, nil
+	return c, nil
 }
 
 // readFull reads len(p) bytes at off; a short device is EIO.

@@ -75,17 +75,10 @@ func (f *FS) dirBlockSpan(r *rawInode, lblk uint64) ([]byte, uint64, error) {
 }
 
 func (f *FS) dirBlockAt(r *rawInode, lblk, pblk uint64) ([]byte, error) {
-	s := span{pblk: pblk}
-	b, err := f.dev.block(s.pblk)
-	if err != nil {
-		return nil, err
+	if !f.sb.csum() {
+		return f.dev.block(pblk)
 	}
-	if f.sb.csum() {
-		if err := f.checkDirBlock(r, b, lblk); err != nil {
-			return nil, err
-		}
-	}
-	return b, nil
+	return f.dev.verifiedBlock(pblk, func(b []byte) error { return f.checkDirBlock(r, b, lblk) })
 }
 
 // checkDirBlock verifies a directory block's checksum as

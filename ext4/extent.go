@@ -72,18 +72,23 @@ func (f *FS) mapExtent(n *rawInode, lblk uint64) (span, error) {
 			end = min(end, uint64(u32(node, 12+12*(i+1))))
 		}
 		child := uint64(u32(e, 4)) | uint64(u16(e, 8))<<32
-		b, err := f.dev.block(child)
+		depth--
+		b, err := f.dev.verifiedBlock(child, func(b []byte) error {
+			if _, _, err := extentHeader(b, depth); err != nil {
+				return err
+			}
+			if f.sb.csum() {
+				return f.checkExtentTail(n, b)
+			}
+			return nil
+		})
 		if err != nil {
 			return span{}, err
 		}
-		depth--
+		// The header is checked again: a block verified at another
+		// depth (a corrupt tree sharing blocks) must not pass here.
 		if entries, _, err = extentHeader(b, depth); err != nil {
 			return span{}, err
-		}
-		if f.sb.csum() {
-			if err := f.checkExtentTail(n, b); err != nil {
-				return span{}, err
-			}
 		}
 		node = b
 	}

@@ -81,23 +81,25 @@ func (f *FS) xattrs(r *rawInode) ([]xattr, error) {
 		}
 	}
 	if r.fileACL != 0 {
-		b, err := f.dev.block(r.fileACL)
+		b, err := f.dev.verifiedBlock(r.fileACL, func(b []byte) error {
+			if u32(b, 0) != xattrMagic || u32(b, 8) != 1 {
+				return vfs.EUCLEAN
+			}
+			if f.sb.csum() {
+				var nb [8]byte
+				le.PutUint64(nb[:], r.fileACL)
+				c := crc32c(f.seed, nb[:])
+				c = crc32c(c, b[:0x10])
+				c = crc32c(c, []byte{0, 0, 0, 0})
+				c = crc32c(c, b[0x14:])
+				if c != u32(b, 0x10) {
+					return vfs.EBADMSG
+				}
+			}
+			return nil
+		})
 		if err != nil {
 			return nil, err
-		}
-		if u32(b, 0) != xattrMagic || u32(b, 8) != 1 {
-			return nil, vfs.EUCLEAN
-		}
-		if f.sb.csum() {
-			var nb [8]byte
-			le.PutUint64(nb[:], r.fileACL)
-			c := crc32c(f.seed, nb[:])
-			c = crc32c(c, b[:0x10])
-			c = crc32c(c, []byte{0, 0, 0, 0})
-			c = crc32c(c, b[0x14:])
-			if c != u32(b, 0x10) {
-				return nil, vfs.EBADMSG
-			}
 		}
 		if out, err = parseXattrs(b, 32, 0, out); err != nil {
 			return nil, err
