@@ -58,13 +58,15 @@
 //
 //   - Writing: the package is read-only. A mount without MS_RDONLY is
 //     EROFS (issue 8 adds writes); every change to a file is EROFS.
-//   - Images with needs_recovery (an unreplayed journal): mount fails
+//   - Images with needs_recovery and a journal (an unreplayed journal): mount fails
 //     with EINVAL unless the data says "norecovery" or "noload", which,
 //     as on Linux, mounts the last checkpointed state. The journal is
 //     never replayed (Linux replays it into the image even on a
 //     read-only mount when the device is writable).
 //   - The incompat features Linux knows but this package does not read
-//     (mmp, ea_inode, encrypt, casefold) and bigalloc: EINVAL at mount.
+//     (encrypt, casefold) and bigalloc: EINVAL at mount. mmp is accepted
+//     and ignored, as a read-only Linux mount ignores it; ea_inode
+//     values are read from their inodes.
 //     Unknown incompat features: EINVAL, as Linux. Unknown ro_compat
 //     features are accepted, as on a read-only Linux mount. Files with
 //     the encrypt or verity flag open with EOPNOTSUPP.

@@ -26,6 +26,8 @@ type fixture struct {
 	// (root only): nanosecond timestamps, htree built by the kernel,
 	// preallocated (unwritten) extents.
 	kernel bool
+	// hugeXattr adds an 8000-byte xattr (ea_inode images).
+	hugeXattr bool
 }
 
 var fixtures = []fixture{
@@ -41,6 +43,7 @@ var fixtures = []fixture{
 	{name: "tea", mkfs: []string{"mkfs.ext4", "-b", "1024"}, size: "32M", after: [][]string{{"tune2fs", "-E", "hash_alg=tea"}, {"e2fsck", "-fyD"}}},
 	{name: "legacy-unsigned", mkfs: []string{"mkfs.ext4", "-b", "1024"}, size: "32M", after: [][]string{{"tune2fs", "-E", "hash_alg=legacy"}, {"unsigned"}, {"e2fsck", "-fyD"}}},
 	{name: "md4-unsigned", mkfs: []string{"mkfs.ext4", "-b", "4096"}, size: "48M", after: [][]string{{"unsigned"}, {"e2fsck", "-fyD"}}},
+	{name: "kernel-ea_inode", mkfs: []string{"mkfs.ext4", "-b", "4096", "-O", "ea_inode"}, size: "64M", kernel: true, hugeXattr: true},
 	{name: "kernel-4k", mkfs: []string{"mkfs.ext4", "-b", "4096"}, size: "64M", kernel: true},
 	{name: "kernel-1k-inline", mkfs: []string{"mkfs.ext4", "-b", "1024", "-O", "inline_data"}, size: "32M", kernel: true},
 }
@@ -110,7 +113,7 @@ func image(t testing.TB, fx fixture) string {
 	}
 	run(t, fx.mkfs[0], append(args, img)...)
 	if fx.kernel {
-		kernelPopulate(t, dir, img)
+		kernelPopulate(t, dir, img, fx.hugeXattr)
 	}
 	for _, a := range fx.after {
 		if a[0] == "unsigned" {
@@ -216,7 +219,7 @@ func mkdev(major, minor uint32) uint64 {
 
 // kernelPopulate fills img through a kernel loop mount, in a private
 // mount namespace: the test binary re-runs itself as TestHelperPopulate.
-func kernelPopulate(t testing.TB, dir, img string) {
+func kernelPopulate(t testing.TB, dir, img string, hugeXattr bool) {
 	t.Helper()
 	mnt := filepath.Join(dir, "mnt")
 	if err := os.MkdirAll(mnt, 0o755); err != nil {
@@ -226,6 +229,9 @@ func kernelPopulate(t testing.TB, dir, img string) {
 		img, mnt, os.Args[0], mnt)
 	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script)
 	cmd.Env = append(os.Environ(), "EXT4_POPULATE="+mnt)
+	if hugeXattr {
+		cmd.Env = append(cmd.Env, "EXT4_HUGE_XATTR=1")
+	}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("kernel populate: %v\n%s", err, out)
 	}
@@ -238,6 +244,11 @@ func TestHelperPopulate(t *testing.T) {
 		t.Skip("helper of the kernel-populated fixtures")
 	}
 	populate(t, mnt, true)
+	if os.Getenv("EXT4_HUGE_XATTR") != "" {
+		if err := syscall.Setxattr(filepath.Join(mnt, "f65536"), "user.huge", bytes.Repeat([]byte("H"), 8000), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // setUnsignedHash sets EXT2_FLAGS_UNSIGNED_HASH in the superblock (and

@@ -115,7 +115,7 @@ func open(r ReaderAtSize, size int64, o options) (*FS, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sb.incompat&incompatRecover != 0 && !o.norecovery {
+	if sb.incompat&incompatRecover != 0 && sb.compat&compatHasJournal != 0 && !o.norecovery {
 		return nil, vfs.EINVAL
 	}
 	f := &FS{sb: sb, inodes: make(map[uint32]*node), opts: strings.Join(o.show, ",")}

@@ -34,9 +34,11 @@ const (
 		incompatInlineData | incompatEncrypt | incompatCasefold
 	// incompatReadable is what this package reads; the rest of
 	// incompatKnown is refused with EINVAL (see the package doc).
+	// mmp needs nothing of a read-only mount (Linux checks the MMP block
+	// only for read-write ones).
 	incompatReadable = incompatFiletype | incompatRecover | incompatMetaBG |
-		incompatExtents | incompat64Bit | incompatFlexBG | incompatCsumSeed |
-		incompatLargeDir | incompatInlineData
+		incompatExtents | incompat64Bit | incompatMMP | incompatFlexBG |
+		incompatEAInode | incompatCsumSeed | incompatLargeDir | incompatInlineData
 
 	roCompatSparseSuper  = 0x1
 	roCompatLargeFile    = 0x2

@@ -29,6 +29,8 @@ type xattr struct {
 	index uint8
 	name  string
 	value []byte
+	inum  uint32 // ea_inode: the value is the data of this inode
+	size  int    // the value's size
 }
 
 // parseXattrs decodes the entries of an xattr region: entries start at
@@ -51,18 +53,22 @@ func parseXattrs(b []byte, start, base int, out []xattr) ([]xattr, error) {
 		voff := int(u16(b, off+2))
 		vinum := u32(b, off+4)
 		vsize := int(u32(b, off+8))
-		if off+16+nl > len(b) || vinum != 0 {
+		if off+16+nl > len(b) {
 			return nil, vfs.EUCLEAN
 		}
 		name := string(b[off+16 : off+16+nl])
 		var v []byte
-		if vsize > 0 {
+		if vinum != 0 {
+			if vsize > 64<<10 { // XATTR_SIZE_MAX
+				return nil, vfs.EUCLEAN
+			}
+		} else if vsize > 0 {
 			if vsize > len(b) || base+voff < 0 || base+voff+vsize > len(b) {
 				return nil, vfs.EUCLEAN
 			}
 			v = b[base+voff : base+voff+vsize]
 		}
-		out = append(out, xattr{index: idx, name: name, value: v})
+		out = append(out, xattr{index: idx, name: name, value: v, inum: vinum, size: vsize})
 		off += (16 + nl + 3) &^ 3
 	}
 }
@@ -142,10 +148,16 @@ func (n *node) Getxattr(name string) ([]byte, error) {
 	}
 	for _, x := range xs {
 		if x.index == idx && x.name == suffix {
-			if idx == xattrACLAccess || idx == xattrACLDef {
-				return aclToXattr(x.value)
+			v := x.value
+			if x.inum != 0 {
+				if v, err = n.f.eaInodeValue(x); err != nil {
+					return nil, err
+				}
 			}
-			return append([]byte{}, x.value...), nil
+			if idx == xattrACLAccess || idx == xattrACLDef {
+				return aclToXattr(v)
+			}
+			return append([]byte{}, v...), nil
 		}
 	}
 	return nil, vfs.ENODATA
@@ -225,4 +237,24 @@ func (f *FS) inlineData(r *rawInode) ([]byte, error) {
 		return nil, vfs.EUCLEAN
 	}
 	return d[:r.size], nil
+}
+
+// eaInodeValue reads a value kept in its own inode (ea_inode), which
+// must be flagged as one and hold exactly the value's size.
+func (f *FS) eaInodeValue(x xattr) ([]byte, error) {
+	if f.sb.incompat&incompatEAInode == 0 {
+		return nil, vfs.EUCLEAN
+	}
+	r, err := f.readInode(x.inum)
+	if err != nil {
+		return nil, vfs.EUCLEAN
+	}
+	if r.flags&flagEAInode == 0 || !r.mode.IsRegular() || r.size != int64(x.size) {
+		return nil, vfs.EUCLEAN
+	}
+	v := make([]byte, x.size)
+	if _, err := f.readData(r, v, 0); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
