@@ -7,8 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/mountkit/mountkit/mount"
 	"github.com/mountkit/mountkit/memfs"
+	"github.com/mountkit/mountkit/mount"
 	"github.com/mountkit/mountkit/vfs"
 )
 
