@@ -2,6 +2,7 @@ package ext4_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -207,6 +208,18 @@ func populate(t testing.TB, root string, kernel bool) {
 		_, err = f.WriteAt([]byte("written"), 4096)
 		must(err)
 		must(f.Close())
+		// A POSIX ACL, which ext4 stores in its compact form.
+		acl := []byte{2, 0, 0, 0}
+		for _, e := range []struct {
+			tag, perm uint16
+			id        uint32
+		}{{1, 6, 0xFFFFFFFF}, {2, 4, 1000}, {4, 4, 0xFFFFFFFF}, {8, 2, 2000}, {0x10, 6, 0xFFFFFFFF}, {0x20, 4, 0xFFFFFFFF}} {
+			acl = binary.LittleEndian.AppendUint16(acl, e.tag)
+			acl = binary.LittleEndian.AppendUint16(acl, e.perm)
+			acl = binary.LittleEndian.AppendUint32(acl, e.id)
+		}
+		must(syscall.Setxattr(filepath.Join(root, "f4096"), "system.posix_acl_access", acl, 0))
+		must(syscall.Setxattr(filepath.Join(root, "sub"), "system.posix_acl_default", acl, 0))
 		must(syscall.UtimesNano(filepath.Join(root, "f1"), []syscall.Timespec{{Sec: 1000000000, Nsec: 123456789}, {Sec: 1700000000, Nsec: 987654321}}))
 		must(syscall.UtimesNano(filepath.Join(root, "f59"), []syscall.Timespec{{Sec: 4102444800, Nsec: 1}, {Sec: 5000000000, Nsec: 999999999}}))
 		must(syscall.UtimesNano(filepath.Join(root, "f60"), []syscall.Timespec{{Sec: -1000, Nsec: 5}, {Sec: 0, Nsec: 0}}))
@@ -270,4 +283,13 @@ func setUnsignedHash(t testing.TB, img string) {
 	if _, err := f.WriteAt(sb, 1024); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestMain removes the fixtures the tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if fixtureCache.dir != "" {
+		os.RemoveAll(fixtureCache.dir)
+	}
+	os.Exit(code)
 }
