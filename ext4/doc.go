@@ -38,8 +38,8 @@
 // Checksums (metadata_csum, crc32c) are verified on the superblock,
 // inodes, extent blocks, directory leaves and htree nodes and xattr
 // blocks; a mismatch is EBADMSG, which is what Linux's EFSBADCRC is.
-// Group-descriptor checksums (crc16 or crc32c) are not enforced, as a
-// read-only Linux mount only logs them. Structural damage is EUCLEAN
+// Group-descriptor checksums (crc16 or crc32c) are not checked: a
+// read-only Linux mount only logs a mismatch. Structural damage is EUCLEAN
 // (Linux's EFSCORRUPTED).
 //
 // # Defensive reading

@@ -1,6 +1,7 @@
 package ext4
 
 import (
+	"io"
 	"strings"
 	"sync"
 
@@ -81,16 +82,11 @@ func parseOptions(data string) (options, error) {
 	return o, nil
 }
 
-// ReaderAtSize is what Open reads an image from.
-type ReaderAtSize interface {
-	ReadAt(p []byte, off int64) (int, error)
-}
-
 // Open reads the ext4 filesystem of the image r of size bytes, as a
 // read-only mount would, without a mount layer: the Filesystem can be
 // mounted with a Kernel or walked through its Root. data is the mount
 // data ("norecovery", ...).
-func Open(r ReaderAtSize, size int64, data string) (*FS, error) {
+func Open(r io.ReaderAt, size int64, data string) (*FS, error) {
 	o, err := parseOptions(data)
 	if err != nil {
 		return nil, err
@@ -98,7 +94,7 @@ func Open(r ReaderAtSize, size int64, data string) (*FS, error) {
 	return open(r, size, o)
 }
 
-func open(r ReaderAtSize, size int64, o options) (*FS, error) {
+func open(r io.ReaderAt, size int64, o options) (*FS, error) {
 	if size < superOffset+superSize {
 		return nil, vfs.EINVAL
 	}
@@ -134,7 +130,7 @@ func open(r ReaderAtSize, size int64, o options) (*FS, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !root.mode.IsDir() || root.size == 0 {
+	if !root.mode.IsDir() || root.size == 0 || root.blocks == 0 {
 		return nil, vfs.EUCLEAN // "root inode unallocated"/"corrupt root inode"
 	}
 	var jblocks uint64

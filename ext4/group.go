@@ -10,8 +10,8 @@ type group struct {
 // readGroups reads and checks every group descriptor
 // (ext4_check_descriptors): bitmaps and inode table must lie inside the
 // filesystem (and inside their group without flex_bg), else EUCLEAN.
-// Descriptor checksums are verified as a read-only Linux mount does:
-// a mismatch is only logged there, so it is not an error here either.
+// Descriptor checksums are not checked: a read-only Linux mount only
+// logs a mismatch.
 // It also returns the free block and inode counts the groups record.
 func (f *FS) readGroups() (freeBlocks, freeInodes uint64, err error) {
 	sb := f.sb

@@ -3,6 +3,7 @@ package ext4
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"testing"
 
 	"github.com/mountkit/mountkit/vfs"
@@ -86,4 +87,38 @@ func TestReadOnly(t *testing.T) {
 	st, err := base.fs.Statfs()
 	require.NoError(t, err)
 	require.Equal(t, int64(0xEF53), st.Type)
+}
+
+// TestConcurrentReads walks one filesystem from several goroutines (for
+// the race detector: the block cache and the inode table are shared).
+func TestConcurrentReads(t *testing.T) {
+	loadBase(t)
+	fs, err := Open(bytes.NewReader(base.img), int64(len(base.img)), "")
+	require.NoError(t, err)
+	done := make(chan struct{})
+	for range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			d, err := fs.Root().Lookup("d")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			for i := range 150 {
+				if _, err := d.Lookup(fmt.Sprintf("name-number-%d", i)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+			isl, _ := fs.Root().Lookup("islands")
+			h, _ := isl.Open(vfs.O_RDONLY)
+			buf := make([]byte, 60<<10)
+			if n, err := h.ReadAt(buf, 0); err != nil || n != 7*8192-8192+1024 {
+				t.Errorf("islands: %d %v", n, err)
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
 }

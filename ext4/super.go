@@ -101,10 +101,6 @@ type super struct {
 	gdtBlocks      uint64 // blocks of group descriptors
 }
 
-func (s *super) has(compat, incompat, ro uint32) bool {
-	return s.compat&compat != 0 || s.incompat&incompat != 0 || s.roCompat&ro != 0
-}
-
 func (s *super) csum() bool { return s.roCompat&roCompatMetadataCsum != 0 }
 
 // parseSuper decodes and validates the superblock b (1024 bytes) of a
