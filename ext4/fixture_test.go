@@ -32,21 +32,21 @@ type fixture struct {
 }
 
 var fixtures = []fixture{
-	{name: "4k", mkfs: []string{"mkfs.ext4", "-b", "4096"}, size: "64M"},
-	{name: "1k-htree", mkfs: []string{"mkfs.ext4", "-b", "1024"}, size: "32M", after: [][]string{{"e2fsck", "-fyD"}}},
-	{name: "32bit-noflex-gdtcsum", mkfs: []string{"mkfs.ext4", "-b", "4096", "-O", "^64bit,^flex_bg,^metadata_csum,uninit_bg"}, size: "64M", after: [][]string{{"e2fsck", "-fyD"}}},
+	{name: "4k", mkfs: []string{"mkfs.ext4", "-b", "4096"}, size: "24M"},
+	{name: "1k-htree", mkfs: []string{"mkfs.ext4", "-b", "1024"}, size: "24M", after: [][]string{{"e2fsck", "-fyD"}}},
+	{name: "32bit-noflex-gdtcsum", mkfs: []string{"mkfs.ext4", "-b", "4096", "-O", "^64bit,^flex_bg,^metadata_csum,uninit_bg"}, size: "24M", after: [][]string{{"e2fsck", "-fyD"}}},
 	{name: "64bit-desc-1k", mkfs: []string{"mkfs.ext4", "-b", "1024", "-O", "64bit", "-E", "desc_size=128"}, size: "24M"},
 	{name: "ext2", mkfs: []string{"mkfs.ext2", "-b", "1024"}, size: "24M"},
-	{name: "ext3-4k", mkfs: []string{"mkfs.ext3", "-b", "4096"}, size: "48M", after: [][]string{{"e2fsck", "-fyD"}}},
-	{name: "noextent", mkfs: []string{"mkfs.ext4", "-O", "^extent,^64bit"}, size: "32M"},
-	{name: "inline", mkfs: []string{"mkfs.ext4", "-O", "inline_data"}, size: "32M"},
-	{name: "small-inodes", mkfs: []string{"mkfs.ext4", "-I", "128", "-O", "^metadata_csum"}, size: "32M"},
-	{name: "tea", mkfs: []string{"mkfs.ext4", "-b", "1024"}, size: "32M", after: [][]string{{"tune2fs", "-E", "hash_alg=tea"}, {"e2fsck", "-fyD"}}},
-	{name: "legacy-unsigned", mkfs: []string{"mkfs.ext4", "-b", "1024"}, size: "32M", after: [][]string{{"tune2fs", "-E", "hash_alg=legacy"}, {"unsigned"}, {"e2fsck", "-fyD"}}},
-	{name: "md4-unsigned", mkfs: []string{"mkfs.ext4", "-b", "4096"}, size: "48M", after: [][]string{{"unsigned"}, {"e2fsck", "-fyD"}}},
-	{name: "kernel-ea_inode", mkfs: []string{"mkfs.ext4", "-b", "4096", "-O", "ea_inode"}, size: "64M", kernel: true, hugeXattr: true},
-	{name: "kernel-4k", mkfs: []string{"mkfs.ext4", "-b", "4096"}, size: "64M", kernel: true},
-	{name: "kernel-1k-inline", mkfs: []string{"mkfs.ext4", "-b", "1024", "-O", "inline_data"}, size: "32M", kernel: true},
+	{name: "ext3-4k", mkfs: []string{"mkfs.ext3", "-b", "4096"}, size: "24M", after: [][]string{{"e2fsck", "-fyD"}}},
+	{name: "noextent", mkfs: []string{"mkfs.ext4", "-O", "^extent,^64bit"}, size: "24M"},
+	{name: "inline", mkfs: []string{"mkfs.ext4", "-O", "inline_data"}, size: "24M"},
+	{name: "small-inodes", mkfs: []string{"mkfs.ext4", "-I", "128", "-O", "^metadata_csum"}, size: "24M"},
+	{name: "tea", mkfs: []string{"mkfs.ext4", "-b", "1024"}, size: "24M", after: [][]string{{"tune2fs", "-E", "hash_alg=tea"}, {"e2fsck", "-fyD"}}},
+	{name: "legacy-unsigned", mkfs: []string{"mkfs.ext4", "-b", "1024"}, size: "24M", after: [][]string{{"tune2fs", "-E", "hash_alg=legacy"}, {"unsigned"}, {"e2fsck", "-fyD"}}},
+	{name: "md4-unsigned", mkfs: []string{"mkfs.ext4", "-b", "4096"}, size: "24M", after: [][]string{{"unsigned"}, {"e2fsck", "-fyD"}}},
+	{name: "kernel-ea_inode", mkfs: []string{"mkfs.ext4", "-b", "4096", "-O", "ea_inode"}, size: "24M", kernel: true, hugeXattr: true},
+	{name: "kernel-4k", mkfs: []string{"mkfs.ext4", "-b", "4096"}, size: "24M", kernel: true},
+	{name: "kernel-1k-inline", mkfs: []string{"mkfs.ext4", "-b", "1024", "-O", "inline_data"}, size: "24M", kernel: true},
 }
 
 var fixtureCache struct {
