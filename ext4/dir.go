@@ -129,15 +129,21 @@ func (f *FS) isDx(r *rawInode) bool {
 	return r.flags&flagIndex != 0 && f.sb.compat&compatDirIndex != 0
 }
 
-// readDir emits the entries of directory r from cookie on. A cookie is 2
-// plus the byte offset of an entry in the directory, so it stays valid
-// (the filesystem does not change). A malformed entry ends the listing
-// of its block, as ext4_readdir skips to the next block.
+// readDir emits the entries of directory r from cookie on: an indexed
+// directory in hash order (dxReadDir), any other in block order, where a
+// cookie is 2 plus the byte offset of an entry in the directory, so it
+// stays valid (the filesystem does not change). A malformed entry ends
+// the listing of its block, as ext4_readdir skips to the next block.
 func (f *FS) readDir(r *rawInode, cookie uint64, emit func(vfs.DirEntry) bool) error {
 	if cookie < 2 {
 		cookie = 2
 	}
 	pos := cookie - 2
+	if f.hashOrder(r) {
+		if err := f.dxReadDir(r, cookie, emit); err != errBadDx {
+			return err
+		}
+	}
 	if r.flags&flagInlineData != 0 {
 		return f.readInlineDir(r, pos, emit)
 	}

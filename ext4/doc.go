@@ -21,6 +21,9 @@
 //     one block per level and one leaf, plus the next leaves only while a
 //     hash collision continues; an index ext4 would not understand falls
 //     back to a linear scan, as ext4's dx_fallback. Inline directories.
+//     readdir returns entries in Linux's getdents order: hash order for
+//     indexed, one-block and inline directories of a dir_index
+//     filesystem (is_dx_dir), block order otherwise.
 //   - Fast, slow and inline symlinks; device, FIFO and socket inodes;
 //     64-bit sizes, huge_file block counts, 32-bit uids and gids; the
 //     _extra timestamps with nanoseconds and the epoch bits; hard links
@@ -72,10 +75,8 @@
 //     the encrypt or verity flag open with EOPNOTSUPP.
 //   - Orphan processing at mount and the orphan file are ignored (a
 //     read-only mount of a writable device would process them on Linux).
-//   - readdir lists an htree directory in block order, not in hash order
-//     as Linux does; the set of entries and their inode numbers are the
-//     same. A directory block with a bad checksum is EBADMSG for both
-//     readdir and lookup.
+//   - A directory block with a bad checksum is EBADMSG for both readdir
+//     and lookup (Linux skips such a block in a linear readdir).
 //   - Mount options: "norecovery"/"noload", "errors=continue",
 //     "errors=remount-ro", "errors=panic" (shown in mountinfo), and "ro",
 //     "rw", "user_xattr", "acl", "barrier", "nobarrier" (accepted); any

@@ -15,11 +15,16 @@ const (
 
 // dxHash is ext4fs_dirhash's major hash of name.
 func dxHash(name []byte, version uint8, seed [4]uint32) uint32 {
+	h, _ := dxHash2(name, version, seed)
+	return h
+}
+
+// dxHash2 is ext4fs_dirhash: the major and minor hashes of name.
+func dxHash2(name []byte, version uint8, seed [4]uint32) (hash, minor uint32) {
 	buf := [4]uint32{0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476}
 	if seed != [4]uint32{} {
 		buf = seed
 	}
-	var hash uint32
 	var in [8]uint32
 	switch version {
 	case hashLegacy:
@@ -34,7 +39,7 @@ func dxHash(name []byte, version uint8, seed [4]uint32) uint32 {
 				break
 			}
 		}
-		hash = buf[1]
+		hash, minor = buf[1], buf[2]
 	case hashTea, hashTeaUnsigned:
 		for p := name; ; p = p[16:] {
 			str2hashbuf(p, in[:4], version == hashTea)
@@ -43,13 +48,13 @@ func dxHash(name []byte, version uint8, seed [4]uint32) uint32 {
 				break
 			}
 		}
-		hash = buf[0]
+		hash, minor = buf[0], buf[1]
 	}
 	hash &^= 1
 	if hash == htreeEOF32<<1 {
 		hash = (htreeEOF32 - 1) << 1
 	}
-	return hash
+	return hash, minor
 }
 
 // char widens a name byte as C's char does: signed or unsigned.

@@ -30,6 +30,38 @@ func (fr *dxFrame) block(i int) uint64 {
 // after it are searched only while their starting hash continues name's
 // (a hash collision across blocks). It returns 0 when name is absent.
 func (f *FS) dxLookup(r *rawInode, name string) (uint32, error) {
+	hv, err := f.dxVersion(r)
+	if err != nil {
+		return 0, err
+	}
+	hash := dxHash([]byte(name), hv, f.sb.hashSeed)
+	frames, err := f.dxProbe(r, hash)
+	if err != nil {
+		return 0, err
+	}
+	for {
+		b, err := f.dxLeaf(r, frames)
+		if err != nil {
+			return 0, err
+		}
+		ino, err := f.searchBlock(b, name)
+		if err != nil {
+			return 0, errBadDx
+		}
+		if ino != 0 {
+			return ino, nil
+		}
+		more, err := f.dxNext(r, frames, hash, false)
+		if err != nil || !more {
+			return 0, err
+		}
+	}
+}
+
+// dxVersion returns the hash version of indexed directory r, with the
+// superblock's unsigned flag applied; errBadDx for an index ext4 does
+// not understand.
+func (f *FS) dxVersion(r *rawInode) (uint8, error) {
 	root, err := f.dirBlock(r, 0)
 	if err != nil {
 		return 0, err
@@ -37,29 +69,42 @@ func (f *FS) dxLookup(r *rawInode, name string) (uint32, error) {
 	if root == nil {
 		return 0, vfs.EUCLEAN
 	}
-	bs := len(root)
-	hv, infoLen, levels, uflags := root[0x1C], int(root[0x1D]), int(root[0x1E]), root[0x1F]
+	hv, uflags := root[0x1C], root[0x1F]
 	if hv > hashTea || uflags&1 != 0 {
 		return 0, errBadDx
 	}
+	return hv + f.hashVersionAdd, nil
+}
+
+// dxProbe walks the index from the root to the leaf whose hash range
+// holds hash (dx_probe) and returns the frames of the walk, the leaf's
+// index entry last.
+func (f *FS) dxProbe(r *rawInode, hash uint32) ([]dxFrame, error) {
+	root, err := f.dirBlock(r, 0)
+	if err != nil {
+		return nil, err
+	}
+	if root == nil {
+		return nil, vfs.EUCLEAN
+	}
+	bs := len(root)
+	infoLen, levels := int(root[0x1D]), int(root[0x1E])
 	maxLevels := 2
 	if f.sb.incompat&incompatLargeDir != 0 {
 		maxLevels = 3
 	}
 	if levels >= maxLevels {
-		return 0, errBadDx
+		return nil, errBadDx
 	}
-	hv += f.hashVersionAdd
-	hash := dxHash([]byte(name), hv, f.sb.hashSeed)
 	tail := 0
 	if f.sb.csum() {
 		tail = 8
 	}
-	var frames [4]dxFrame
+	frames := make([]dxFrame, levels+1)
 	var seen [4]uint64
 	fr := dxFrame{b: root, entries: 0x18 + infoLen}
 	if fr.entries+8 > bs || int(u16(root, fr.entries)) != (bs-24-infoLen-tail)/8 {
-		return 0, errBadDx
+		return nil, errBadDx
 	}
 	maxBlock := uint64(r.size) / uint64(bs)
 	level := 0
@@ -67,7 +112,7 @@ func (f *FS) dxLookup(r *rawInode, name string) (uint32, error) {
 		limit := int(u16(fr.b, fr.entries))
 		fr.count = int(u16(fr.b, fr.entries+2))
 		if fr.count == 0 || fr.count > limit {
-			return 0, errBadDx
+			return nil, errBadDx
 		}
 		// The last entry whose hash is at most hash; entry 0 has none.
 		lo, hi := 1, fr.count-1
@@ -83,52 +128,44 @@ func (f *FS) dxLookup(r *rawInode, name string) (uint32, error) {
 		blk := fr.block(fr.at)
 		for i := 0; i <= level; i++ {
 			if seen[i] == blk {
-				return 0, errBadDx // a cycle back to the root or a parent
+				return nil, errBadDx // a cycle back to the root or a parent
 			}
 		}
 		if blk >= maxBlock {
-			return 0, vfs.EUCLEAN
+			return nil, vfs.EUCLEAN
 		}
 		frames[level] = fr
 		if level == levels {
-			break
+			return frames, nil
 		}
 		level++
 		seen[level] = blk
 		b, err := f.dxNode(r, blk)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		fr = dxFrame{b: b, entries: 8}
 		if int(u16(b, 8)) != (bs-8-tail)/8 {
-			return 0, errBadDx
+			return nil, errBadDx
 		}
 	}
-	for {
-		fr := &frames[levels]
-		blk := fr.block(fr.at)
-		if blk >= maxBlock {
-			return 0, vfs.EUCLEAN
-		}
-		b, err := f.dirBlock(r, blk)
-		if err != nil {
-			return 0, err
-		}
-		if b == nil {
-			return 0, vfs.EUCLEAN
-		}
-		ino, err := f.searchBlock(b, name)
-		if err != nil {
-			return 0, errBadDx
-		}
-		if ino != 0 {
-			return ino, nil
-		}
-		more, err := f.dxNext(r, frames[:levels+1], hash)
-		if err != nil || !more {
-			return 0, err
-		}
+}
+
+// dxLeaf reads the leaf block the last frame points at.
+func (f *FS) dxLeaf(r *rawInode, frames []dxFrame) ([]byte, error) {
+	fr := &frames[len(frames)-1]
+	blk := fr.block(fr.at)
+	if blk >= uint64(r.size)/uint64(f.sb.blockSize) {
+		return nil, vfs.EUCLEAN
 	}
+	b, err := f.dirBlock(r, blk)
+	if err != nil {
+		return nil, err
+	}
+	if b == nil {
+		return nil, vfs.EUCLEAN
+	}
+	return b, nil
 }
 
 // dxNode reads an htree index node, which must look like one: an empty
@@ -145,9 +182,10 @@ func (f *FS) dxNode(r *rawInode, blk uint64) ([]byte, error) {
 }
 
 // dxNext advances frames to the next leaf (ext4_htree_next_block) and
-// reports whether it may still hold hash. Every call moves the walk
-// forward, so a lookup reads each leaf at most once.
-func (f *FS) dxNext(r *rawInode, frames []dxFrame, hash uint32) (bool, error) {
+// reports whether there is one that may still hold hash (any next leaf
+// with always). Every call moves the walk forward, so a walk reads each
+// leaf at most once.
+func (f *FS) dxNext(r *rawInode, frames []dxFrame, hash uint32, always bool) (bool, error) {
 	i := len(frames) - 1
 	for {
 		frames[i].at++
@@ -159,7 +197,7 @@ func (f *FS) dxNext(r *rawInode, frames []dxFrame, hash uint32) (bool, error) {
 		}
 		i--
 	}
-	if frames[i].hash(frames[i].at)&^1 != hash {
+	if !always && frames[i].hash(frames[i].at)&^1 != hash {
 		return false, nil
 	}
 	bs := int(f.sb.blockSize)

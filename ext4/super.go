@@ -217,6 +217,15 @@ func parseSuper(b []byte, size int64) (*super, error) {
 	return s, nil
 }
 
+// logBlockSize returns log2 of the block size.
+func (s *super) logBlockSize() uint {
+	n := uint(10)
+	for 1<<n < s.blockSize {
+		n++
+	}
+	return n
+}
+
 // seed returns the checksum seed of metadata_csum.
 func (s *super) seed() uint32 {
 	if s.incompat&incompatCsumSeed != 0 {

@@ -87,8 +87,11 @@ func walk(w walker) ([]string, error) {
 			if err != nil {
 				return nil, fmt.Errorf("readdir %s: %w", p, err)
 			}
+			// getdents order: block order, or hash order for an
+			// indexed directory.
+			order := sha256.Sum256([]byte(strings.Join(names, "/")))
 			sort.Strings(names)
-			line += fmt.Sprintf(" entries=%d", len(names))
+			line += fmt.Sprintf(" entries=%d order=%x", len(names), order[:6])
 			for _, n := range names {
 				queue = append(queue, path.Join(p, n))
 			}
@@ -132,12 +135,12 @@ func (h hostWalker) lstat(p string) (fileInfo, error) {
 func (h hostWalker) readlink(p string) (string, error) { return os.Readlink(h.abs(p)) }
 func (h hostWalker) read(p string) ([]byte, error)     { return os.ReadFile(h.abs(p)) }
 func (h hostWalker) list(p string) ([]string, error) {
-	ents, err := os.ReadDir(h.abs(p))
-	var names []string
-	for _, e := range ents {
-		names = append(names, e.Name())
+	f, err := os.Open(h.abs(p))
+	if err != nil {
+		return nil, err
 	}
-	return names, err
+	defer f.Close()
+	return f.Readdirnames(-1) // in getdents order
 }
 func (h hostWalker) xattrs(p string) (map[string]string, error) {
 	buf := make([]byte, 64<<10)
