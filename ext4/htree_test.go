@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/mountkit/mountkit/vfs"
 	"github.com/stretchr/testify/require"
 )
 
@@ -51,6 +52,35 @@ func TestHtreeLookupBlocks(t *testing.T) {
 			// The root and one leaf, and the child's inode-table block
 			// when found (it is cached from the root's lookup).
 			require.LessOrEqual(t, cr.reads, 3, "%s: %d reads of a %d-block directory", name, cr.reads, blocks)
+		}
+	}
+}
+
+// TestReadDirResume: resuming a listing at any entry's Next cookie
+// returns exactly the entries after it, in hash order and in block order.
+func TestReadDirResume(t *testing.T) {
+	loadBase(t)
+	for _, dir := range []string{"d", "."} {
+		var d vfs.Inode = base.fs.Root()
+		if dir != "." {
+			var err error
+			d, err = d.Lookup(dir)
+			require.NoError(t, err)
+		}
+		h, err := d.Open(vfs.O_RDONLY)
+		require.NoError(t, err)
+		var all []vfs.DirEntry
+		require.NoError(t, h.ReadDir(0, func(e vfs.DirEntry) bool { all = append(all, e); return true }))
+		require.NotEmpty(t, all)
+		for k, e := range all {
+			require.Greater(t, e.Next, uint64(1))
+			var rest []string
+			require.NoError(t, h.ReadDir(e.Next, func(e vfs.DirEntry) bool { rest = append(rest, e.Name); return true }))
+			var want []string
+			for _, w := range all[k+1:] {
+				want = append(want, w.Name)
+			}
+			require.Equal(t, want, rest, "%s after %q", dir, e.Name)
 		}
 	}
 }
