@@ -157,6 +157,9 @@ func populate(t testing.TB, root string, kernel bool) {
 	must(err)
 	_, err = sparse.WriteAt([]byte("end"), 9<<20)
 	must(err)
+	// Past 64 MiB: triple-indirect blocks in a 1 KiB block map.
+	_, err = sparse.WriteAt([]byte("far"), 100<<20)
+	must(err)
 	must(sparse.Close())
 	must(os.Symlink("f1", filepath.Join(root, "fast")))
 	must(os.Symlink(strings.Repeat("long/", 40)+"target", filepath.Join(root, "slow")))
@@ -208,6 +211,14 @@ func populate(t testing.TB, root string, kernel bool) {
 		_, err = f.WriteAt([]byte("written"), 4096)
 		must(err)
 		must(f.Close())
+		// 2,000 extents separated by holes: an extent tree of depth 2.
+		frag, err := os.Create(filepath.Join(root, "fragmented"))
+		must(err)
+		for i := range 2000 {
+			_, err = frag.WriteAt([]byte{byte(i), byte(i >> 8)}, int64(i)*8192)
+			must(err)
+		}
+		must(frag.Close())
 		// A POSIX ACL, which ext4 stores in its compact form.
 		acl := []byte{2, 0, 0, 0}
 		for _, e := range []struct {
