@@ -160,6 +160,12 @@ func populate(t testing.TB, root string, kernel bool) {
 	// Past 64 MiB: triple-indirect blocks in a 1 KiB block map.
 	_, err = sparse.WriteAt([]byte("far"), 100<<20)
 	must(err)
+	// Past 4 GiB: a 64-bit size.
+	huge, err := os.Create(filepath.Join(root, "huge"))
+	must(err)
+	_, err = huge.WriteAt([]byte("beyond 4 GiB"), 4<<30+12345)
+	must(err)
+	must(huge.Close())
 	must(sparse.Close())
 	must(os.Symlink("f1", filepath.Join(root, "fast")))
 	must(os.Symlink(strings.Repeat("long/", 40)+"target", filepath.Join(root, "slow")))

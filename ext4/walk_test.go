@@ -50,6 +50,7 @@ type walker interface {
 	lstat(p string) (fileInfo, error)
 	readlink(p string) (string, error)
 	read(p string) ([]byte, error)
+	readAt(p string, off int64, n int) ([]byte, error)
 	list(p string) ([]string, error)
 	xattrs(p string) (map[string]string, error)
 }
@@ -76,7 +77,17 @@ func walk(w walker) ([]string, error) {
 			}
 			line += fmt.Sprintf(" target=%q", tgt)
 		case vfs.ModeRegular:
-			b, err := w.read(p)
+			var b []byte
+			if st.size <= 64<<20 {
+				b, err = w.read(p)
+			} else {
+				// A huge sparse file: its first and last MiB.
+				var head, tail []byte
+				if head, err = w.readAt(p, 0, 1<<20); err == nil {
+					tail, err = w.readAt(p, st.size-1<<20, 1<<20)
+				}
+				b = append(head, tail...)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("read %s: %w", p, err)
 			}
@@ -134,6 +145,20 @@ func (h hostWalker) lstat(p string) (fileInfo, error) {
 }
 func (h hostWalker) readlink(p string) (string, error) { return os.Readlink(h.abs(p)) }
 func (h hostWalker) read(p string) ([]byte, error)     { return os.ReadFile(h.abs(p)) }
+func (h hostWalker) readAt(p string, off int64, n int) ([]byte, error) {
+	f, err := os.Open(h.abs(p))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, n)
+	m, err := f.ReadAt(b, off)
+	if err == io.EOF {
+		err = nil
+	}
+	return b[:m], err
+}
+
 func (h hostWalker) list(p string) ([]string, error) {
 	f, err := os.Open(h.abs(p))
 	if err != nil {
@@ -196,6 +221,20 @@ func (l libWalker) read(p string) ([]byte, error) {
 		out = append(out, buf[:n]...)
 	}
 }
+func (l libWalker) readAt(p string, off int64, n int) ([]byte, error) {
+	f, err := l.c.Open(l.abs(p), vfs.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, n)
+	m, err := f.ReadAt(b, off)
+	if err == io.EOF {
+		err = nil
+	}
+	return b[:m], err
+}
+
 func (l libWalker) list(p string) ([]string, error) {
 	f, err := l.c.Open(l.abs(p), vfs.O_RDONLY|vfs.O_DIRECTORY, 0)
 	if err != nil {
