@@ -55,7 +55,10 @@
 // through a bounded block cache; file data is read straight from the
 // device into the caller's buffer. Allocation is bounded by the image:
 // one small record per group and per inode looked up. The fuzz target
-// FuzzOpen checks that no input panics.
+// FuzzImage (patched images, checksums refixed) checks that no input
+// panics. A directory larger than 2^22 blocks (4 GiB at 1 KiB blocks,
+// beyond any directory without largedir) is EUCLEAN, so that a scan of
+// a corrupt one ends.
 //
 // # What is not supported, and the errno it gets
 //
