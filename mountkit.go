@@ -2,6 +2,7 @@ package mountkit
 
 import (
 	"github.com/mountkit/mountkit/cgroupfs"
+	"github.com/mountkit/mountkit/ext4"
 	"github.com/mountkit/mountkit/memfs"
 	"github.com/mountkit/mountkit/mount"
 	"github.com/mountkit/mountkit/overlay"
@@ -12,6 +13,7 @@ import (
 //
 //   - "tmpfs": memfs;
 //   - "overlay": overlay, over layers anywhere in the namespace;
+//   - "ext4": ext4 images on loop devices (mount.Kernel.Losetup), read-only;
 //   - "cgroup2": a new cgroupfs.Hierarchy of the default configuration,
 //     shared by every cgroup2 mount of the kernel (a host that drives
 //     processes makes its own with cgroupfs.New and registers its Mount
@@ -20,6 +22,7 @@ func NewKernel() *mount.Kernel {
 	k := mount.NewKernel()
 	k.RegisterFilesystem("tmpfs", memfs.Mount, false)
 	k.RegisterFilesystem("overlay", overlay.Mount, false)
+	k.RegisterFilesystem("ext4", ext4.Mount, true)
 	k.RegisterFilesystem("cgroup2", cgroupfs.NewDefault().Mount, false)
 	return k
 }

@@ -70,6 +70,7 @@ type Kernel struct {
 
 	// unprotectedHardlinks is fs.protected_hardlinks = 0.
 	unprotectedHardlinks atomic.Bool
+	loops                loopTable
 }
 
 type fsType struct {
@@ -172,10 +173,18 @@ func (k *Kernel) unregister(c *FsContext) {
 // superblockOf returns the superblock record for fs, making one (with a
 // new anonymous device number, major 0) the first time. k.mu is held.
 func (k *Kernel) superblockOf(fs vfs.Filesystem, sbFlags uint32) *superblock {
+	return k.superblockOn(fs, sbFlags, 0)
+}
+
+// superblockOn is superblockOf for a filesystem on block device dev, or
+// on an anonymous device when dev is 0. k.mu is held.
+func (k *Kernel) superblockOn(fs vfs.Filesystem, sbFlags uint32, dev uint64) *superblock {
 	if sb := k.sbs[fs]; sb != nil {
 		return sb
 	}
-	dev := vfs.Mkdev(0, k.devMinors.Get())
+	if dev == 0 {
+		dev = vfs.Mkdev(0, k.devMinors.Get())
+	}
 	sb := &superblock{Superblock: vfs.NewSuperblock(fs, dev, sbFlags)}
 	k.sbs[fs] = sb
 	return sb
@@ -191,6 +200,8 @@ func (k *Kernel) putSuperblock(sb *superblock) {
 	delete(k.sbs, sb.Filesystem())
 	if vfs.Major(sb.Dev()) == 0 {
 		k.devMinors.Put(vfs.Minor(sb.Dev()))
+	} else {
+		k.releaseDev(sb.Dev(), sb.Filesystem())
 	}
 	if r, ok := sb.Filesystem().(vfs.Releaser); ok {
 		_ = r.Release()

@@ -119,6 +119,18 @@ func (c *FsContext) newMount(tgt Location, source, fstype *string, flags uint64,
 			return vfs.MountedDentry{Dentry: l.Dentry, Mount: l.Mount, ReadOnly: l.Mount.readOnly(), Hold: hold}, nil
 		},
 	}
+	var bdev *loopDevice
+	if t.requiresD {
+		// Mounts of block devices are serialised, so that one device
+		// gets one superblock (Linux's sget under sb_lock).
+		c.k.loops.bdevMu.Lock()
+		defer c.k.loops.bdevMu.Unlock()
+		req.GetTreeBdev = func(fill func(vfs.BlockDevice) (vfs.Filesystem, error)) (vfs.Filesystem, error) {
+			fs, d, err := c.getTreeBdev(src, t.name, flags, fill)
+			bdev = d
+			return fs, err
+		}
+	}
 	fs, err := t.newFS(req)
 	if err != nil {
 		return err
@@ -129,6 +141,9 @@ func (c *FsContext) newMount(tgt Location, source, fstype *string, flags uint64,
 	_, existed := k.sbs[fs]
 	discard := func(err error) error {
 		if !existed {
+			if bdev != nil {
+				k.releaseDev(bdev.Dev(), fs)
+			}
 			if r, ok := fs.(vfs.Releaser); ok {
 				_ = r.Release()
 			}
@@ -153,8 +168,12 @@ func (c *FsContext) newMount(tgt Location, source, fstype *string, flags uint64,
 	if a.Mode.IsDir() != top.Dentry.IsDir() {
 		return discard(vfs.ENOTDIR)
 	}
+	var dev uint64
+	if bdev != nil {
+		dev = bdev.Dev()
+	}
 	// The filesystem type may have added MS_RDONLY to req.Flags.
-	sb := k.superblockOf(fs, uint32((flags|req.Flags&MS_RDONLY)&sbFlagsMask))
+	sb := k.superblockOn(fs, uint32((flags|req.Flags&MS_RDONLY)&sbFlagsMask), dev)
 	devname := "none"
 	if source != nil {
 		devname = *source

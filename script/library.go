@@ -16,6 +16,7 @@ func NewLibrary() System { return &libSystem{} }
 type libSystem struct {
 	k     *mount.Kernel
 	procs []*libProc
+	loops []uint64 // loop devices Losetup bound
 }
 
 func (s *libSystem) Init() (Proc, error) {
@@ -40,6 +41,10 @@ func (s *libSystem) Close() error {
 		}
 	}
 	s.procs = nil
+	for _, dev := range s.loops {
+		_ = s.k.LoopDetach(dev)
+	}
+	s.loops = nil
 	return nil
 }
 
@@ -242,4 +247,14 @@ func (p *libProc) Image(path string, data []byte) error {
 
 func (p *libProc) Export(path string) ([]byte, error) { return p.ReadFile(path) }
 
-func (p *libProc) Losetup(devPath, file string) error { return vfs.ENOSYS }
+// Losetup binds a loop device of the library's kernel to file and makes
+// its node at devPath. The world holds the device until it is closed,
+// when the device is detached (at once, or when its filesystem goes).
+func (p *libProc) Losetup(devPath, file string) error {
+	dev, err := p.c.Losetup(file)
+	if err != nil {
+		return err
+	}
+	p.s.loops = append(p.s.loops, dev)
+	return p.c.Mknod(devPath, uint32(vfs.ModeBlockDevice|0o644), dev)
+}

@@ -59,6 +59,7 @@ const (
 	ELOOP        Errno = 40
 	ENOMSG       Errno = 42
 	ENODATA      Errno = 61
+	EBADMSG      Errno = 74
 	EOVERFLOW    Errno = 75
 	EBADFD       Errno = 77
 	EUCLEAN      Errno = 117
@@ -114,6 +115,7 @@ var errnoTable = map[Errno]errnoInfo{
 	ELOOP:        {"ELOOP", "too many levels of symbolic links"},
 	ENOMSG:       {"ENOMSG", "no message of desired type"},
 	ENODATA:      {"ENODATA", "no data available"},
+	EBADMSG:      {"EBADMSG", "bad message"},
 	EOVERFLOW:    {"EOVERFLOW", "value too large for defined data type"},
 	EBADFD:       {"EBADFD", "file descriptor in bad state"},
 	EUCLEAN:      {"EUCLEAN", "structure needs cleaning"},

@@ -57,6 +57,7 @@ var linuxErrnos = map[string][2]Errno{
 	"ENOMSG":       {ENOMSG, Errno(syscall.ENOMSG)},
 	"ENODATA":      {ENODATA, Errno(syscall.ENODATA)},
 	"EOVERFLOW":    {EOVERFLOW, Errno(syscall.EOVERFLOW)},
+	"EBADMSG":      {EBADMSG, Errno(syscall.EBADMSG)},
 	"EBADFD":       {EBADFD, Errno(syscall.EBADFD)},
 	"EUCLEAN":      {EUCLEAN, Errno(syscall.EUCLEAN)},
 	"EOPNOTSUPP":   {EOPNOTSUPP, Errno(syscall.EOPNOTSUPP)},

@@ -1,5 +1,7 @@
 package vfs
 
+import "io"
+
 // Filesystem is one instance of a filesystem: Linux's super_block as a
 // backend sees it. A filesystem type creates it from a mount's source,
 // flags and data; the mount layer wraps it in a Superblock.
@@ -153,6 +155,16 @@ type MountRequest struct {
 	// (overlay's layers). It may be nil (a request made by hand); the
 	// mount layer always sets it.
 	LookupMount func(path string) (MountedDentry, error)
+	// GetTreeBdev is set for a filesystem type registered as requiring a
+	// block device; it is Linux's get_tree_bdev, which such a type calls
+	// once it has parsed Data. It resolves Source to a block device
+	// (EINVAL for an empty source, the lookup's error, ENOTBLK for a
+	// non-block file, EACCES on a nodev mount, ENXIO for a device with no
+	// driver, EIO for a loop device with no file) and returns the
+	// Filesystem already mounted from that device (EBUSY when its
+	// read-only state differs from Flags' MS_RDONLY or another type has
+	// it), or calls fill to read a new one from dev.
+	GetTreeBdev func(fill func(dev BlockDevice) (Filesystem, error)) (Filesystem, error)
 }
 
 // MountedDentry is a resolved path as a filesystem made from other
@@ -173,6 +185,19 @@ type MountedDentry struct {
 	// from the Release method of the filesystem that took the hold (the
 	// mount layer calls Release with its mount lock held).
 	Hold func() (release func())
+}
+
+// BlockDevice is a block device as a filesystem sees it: Linux's
+// block_device opened by get_tree_bdev. Reads and writes are at byte
+// offsets; a read past Size returns io.EOF and a short count.
+type BlockDevice interface {
+	io.ReaderAt
+	io.WriterAt
+	// Size returns the device's capacity in bytes, fixed while it is
+	// attached.
+	Size() int64
+	// Dev returns the device number (7:N for loop device N).
+	Dev() uint64
 }
 
 // NewFilesystemFunc makes a filesystem for a mount request. It may return
