@@ -88,7 +88,7 @@ func (n *node) createObject(name string, make func(dir *vfs.Dentry, name string)
 			return nil, err
 		}
 	}
-	c := &node{fs: fsys, parent: n, name: name, typ: d.Type(), ino: fsys.inoOf(d)}
+	c := &node{fs: fsys, parent: n, name: name, typ: d.Type()}
 	c.upper.Store(d)
 	n.mu.Lock()
 	n.setChild(name, c)
@@ -222,8 +222,14 @@ func (n *node) lowerPositive(name string, c *node) bool {
 	}
 	for _, ld := range n.lowers {
 		d, err := ld.Lookup(name)
-		if err != nil {
+		switch {
+		case err == vfs.ENOENT || err == vfs.ENAMETOOLONG:
 			continue
+		case err != nil:
+			// Something may be there that could not be read: assume
+			// it is, so that a removal leaves a whiteout (Linux does
+			// the same).
+			return true
 		}
 		return !n.fs.isWhiteout(d)
 	}

@@ -179,7 +179,9 @@ func Mount(req *vfs.MountRequest) (vfs.Filesystem, error) {
 	} else if err := fsys.initUUID(); err != nil {
 		return nil, err
 	}
-	fsys.root = fsys.newRoot()
+	if fsys.root, err = fsys.newRoot(); err != nil {
+		return nil, err
+	}
 	// Nothing fails from here: the holds are dropped by Release only.
 	seen := map[*vfs.Superblock]bool{}
 	for _, md := range layerMDs {

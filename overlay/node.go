@@ -17,9 +17,11 @@ import (
 // looked up in this directory and still present, so that the overlay's
 // dentry cache and the nodes agree (a rename moves the same node).
 type node struct {
-	fs    *FS
-	typ   vfs.Mode
-	ino   uint64
+	fs  *FS
+	typ vfs.Mode
+	// ino is the inode number the overlay shows, 0 until inoNum has
+	// worked it out (a layer's attributes may fail to read).
+	ino   atomic.Uint64
 	upper atomic.Pointer[vfs.Dentry]
 	// lowers: for a directory, the lower directories merged below the
 	// upper one, topmost first (none when opaque); for another file, at
@@ -37,24 +39,55 @@ type node struct {
 
 var _ vfs.Inode = (*node)(nil)
 
-func (fsys *FS) newRoot() *node {
+func (fsys *FS) newRoot() (*node, error) {
 	n := &node{fs: fsys, typ: vfs.ModeDir, lowers: fsys.lowers}
+	real := fsys.lowers[0]
 	if fsys.upper != nil {
 		n.upper.Store(fsys.upper)
-		n.ino = fsys.inoOf(fsys.upper)
-	} else {
-		n.ino = fsys.inoOf(fsys.lowers[0])
+		real = fsys.upper
 	}
-	return n
+	ino, err := fsys.inoOf(real)
+	if err != nil {
+		return nil, err
+	}
+	n.ino.Store(ino)
+	return n, nil
 }
 
 // inoOf returns the inode number the overlay shows for the real file d.
-func (fsys *FS) inoOf(d *vfs.Dentry) uint64 {
+func (fsys *FS) inoOf(d *vfs.Dentry) (uint64, error) {
 	a, err := d.Inode().Getattr()
 	if err != nil {
-		return 0
+		return 0, err
 	}
-	return fsys.mapIno(d.Superblock(), a.Ino)
+	return fsys.mapIno(d.Superblock(), a.Ino), nil
+}
+
+// inoNum returns the inode number the overlay shows for n: the lower
+// file's for a file with a lower one (copied up or not) and for a merged
+// directory, else the one recorded as the origin of a copied-up upper
+// file, else the upper file's own. It is worked out on first use and
+// kept; an error reading the layers is returned and nothing is kept.
+func (n *node) inoNum() (uint64, error) {
+	if ino := n.ino.Load(); ino != 0 {
+		return ino, nil
+	}
+	var ino uint64
+	var err error
+	if len(n.lowers) > 0 {
+		ino, err = n.fs.inoOf(n.lowers[0])
+	} else {
+		u := n.upper.Load()
+		var ok bool
+		if ino, ok, err = n.fs.originIno(u); err == nil && !ok {
+			ino, err = n.fs.inoOf(u)
+		}
+	}
+	if err != nil {
+		return 0, err
+	}
+	n.ino.CompareAndSwap(0, ino)
+	return n.ino.Load(), nil
 }
 
 // mapIno folds the layer's filesystem number into the high bits of a
@@ -101,18 +134,23 @@ func (fsys *FS) isOpaque(d *vfs.Dentry) bool {
 	return err == nil && string(v) == "y"
 }
 
-// originIno reads the lower inode number recorded at copy-up.
-func (fsys *FS) originIno(d *vfs.Dentry) (uint64, bool) {
+// originIno reads the lower inode number recorded at copy-up: false
+// when there is none (or not one this package wrote), an error when the
+// attribute cannot be read.
+func (fsys *FS) originIno(d *vfs.Dentry) (uint64, bool, error) {
 	v, err := d.Inode().Getxattr(fsys.prefix + "origin")
-	if err != nil {
-		return 0, false
+	switch {
+	case err == vfs.ENODATA || err == vfs.EOPNOTSUPP:
+		return 0, false, nil
+	case err != nil:
+		return 0, false, err
 	}
 	s, ok := strings.CutPrefix(string(v), originTag)
 	if !ok {
-		return 0, false
+		return 0, false, nil
 	}
 	ino, err := strconv.ParseUint(s, 10, 64)
-	return ino, err == nil
+	return ino, err == nil && ino != 0, nil
 }
 
 // originTag starts the origin attributes this package writes (Linux's
@@ -200,15 +238,6 @@ func (n *node) child(name string, l layers) *node {
 		real = l.lowers[0]
 	}
 	c.typ = real.Type()
-	switch {
-	case len(l.lowers) > 0:
-		c.ino = n.fs.inoOf(l.lowers[0])
-	default:
-		c.ino = n.fs.inoOf(l.upper)
-		if ino, ok := n.fs.originIno(l.upper); ok {
-			c.ino = ino
-		}
-	}
 	if l.upper != nil {
 		c.upper.Store(l.upper)
 		if c.typ == vfs.ModeDir && len(l.lowers) > 0 {
@@ -227,7 +256,11 @@ func (fsys *FS) fixOrigin(parent, c *node) {
 	if _, err := u.Inode().Getxattr(fsys.prefix + "origin"); err != vfs.ENODATA {
 		return
 	}
-	origin := []byte(originTag + strconv.FormatUint(c.ino, 10))
+	ino, err := c.inoNum()
+	if err != nil {
+		return // recorded on a later lookup
+	}
+	origin := []byte(originTag + strconv.FormatUint(ino, 10))
 	if u.Inode().Setxattr(fsys.prefix+"origin", origin, 0) == nil {
 		if pu := parent.upper.Load(); pu != nil {
 			_ = fsys.setImpure(pu)
@@ -271,7 +304,9 @@ func (n *node) Getattr() (vfs.Attr, error) {
 	if err != nil {
 		return a, err
 	}
-	a.Ino = n.ino
+	if a.Ino, err = n.inoNum(); err != nil {
+		return vfs.Attr{}, err
+	}
 	if n.typ == vfs.ModeDir && n.merged() {
 		a.Nlink = 1
 	}

@@ -92,7 +92,9 @@ func (n *node) readMerged(all bool, emit func(vfs.DirEntry) bool) error {
 		e.Next = 0
 		if p.upper && impure {
 			if c, err := n.Lookup(e.Name); err == nil {
-				e.Ino = c.(*node).ino
+				if ino, err := c.(*node).inoNum(); err == nil {
+					e.Ino = ino
+				}
 			}
 		}
 		return emit(e)

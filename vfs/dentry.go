@@ -298,10 +298,10 @@ func (d *Dentry) LookupKey(name string, key NameKey) (*Dentry, error) {
 	// (Lookup may run concurrently with directory changes; the answer
 	// is then ordered before any change it missed, and a dead directory
 	// answers ENOENT anyway), and caches nothing: so a miss is asked
-	// without the lock. Any other answer is asked again under it, to be
-	// cached.
-	if _, err := d.inode.Lookup(name); err == ENOENT {
-		return nil, ENOENT
+	// without the lock, and so is an error, which is returned as it is.
+	// A hit is asked again under the lock, to be cached.
+	if _, err := d.inode.Lookup(name); err != nil {
+		return nil, err
 	}
 	d.mu.Lock()
 	c, err := d.lookupLocked(name)
