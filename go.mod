@@ -5,6 +5,7 @@ go 1.26
 require (
 	github.com/spf13/afero v1.15.0
 	github.com/stretchr/testify v1.12.1
+	github.com/ulikunitz/xz v0.5.15
 	pgregory.net/rapid v1.3.0
 )
 
