@@ -245,7 +245,7 @@ func runQEMU(k *kernel, initrd string, timeout time.Duration, logPath string) in
 	cmd := exec.CommandContext(ctx, "qemu-system-riscv64",
 		"-machine", "virt", "-m", "256M", "-smp", "1", "-nographic", "-no-reboot",
 		"-kernel", k.Image, "-initrd", initrd,
-		"-append", "console=ttyS0 panic=-1 quiet")
+		"-append", "console=ttyS0 panic=-1 quiet loglevel=1")
 	cmd.Stdin = nil
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw

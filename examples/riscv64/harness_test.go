@@ -121,7 +121,7 @@ func TestDiffRows(t *testing.T) {
 	got := []byte("1: ok\n2: EINVAL\n3: 1 0 dev1 / / rw - tmpfs none\n4: ok\n")
 	require.Equal(t, [][4]string{
 		{"x", "2", "ok", "EINVAL"},
-		{"x", "3", "1 0 dev1 / / rw - tmpfs none / 2 1 dev2 / /m rw - tmpfs none", "1 0 dev1 / / rw - tmpfs none"},
+		{"x", "3", "2 lines, line 2: 2 1 dev2 / /m rw - tmpfs none", "1 lines"},
 		{"x", "4", "", "ok"},
 	}, diffRows("x", want, got))
 	require.Empty(t, diffRows("x", want, want))
