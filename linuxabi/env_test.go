@@ -11,34 +11,45 @@ import (
 )
 
 // Addresses of the test address space.
+// They lie where neither a Go program nor qemu-user maps anything, so that
+// the Linux errno test can map the same layout in its own address space.
 const (
-	scratchBase = 0x10000   // bump-allocated strings and buffers
-	scratchSize = 1 << 20   //
-	edgeBase    = 0x400000  // one page of 'a', followed by nothing
-	roBase      = 0x500000  // one read-only page
-	badAddr     = 0xdead000 // never mapped
+	edgeBase    = 0x2000000000 // one page of 'a', followed by nothing
+	roBase      = 0x2000100000 // one read-only page of zeros
+	badAddr     = 0x2000200000 // never mapped
+	scratchBase = 0x2000300000 // bump-allocated strings and buffers
+	scratchSize = 1 << 20
 )
 
-// env is a booted library with one Process and its memory.
+// env is a booted library with one Process and its memory, or (when
+// call is set) the real kernel with the same memory layout.
 type env struct {
 	t    testing.TB
 	p    *Process
-	mem  *Memory
+	mem  UserMemory
 	next uint64
+
+	call func(name string, a Args) int64 // the kernel's system call, for the Linux run
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx, err := mountkit.Boot()
 	require.NoError(t, err)
+	mem := testMemory(t)
+	e := &env{t: t, p: NewProcess(ctx, mem), mem: mem, next: scratchBase}
+	t.Cleanup(e.p.Exit)
+	return e
+}
+
+// testMemory maps the test layout in a Memory.
+func testMemory(t testing.TB) *Memory {
 	mem := &Memory{}
 	require.NoError(t, mem.Map(scratchBase, make([]byte, scratchSize)))
 	edge := []byte(strings.Repeat("a", PageSize))
 	require.NoError(t, mem.Map(edgeBase, edge))
 	require.NoError(t, mem.MapReadOnly(roBase, make([]byte, PageSize)))
-	e := &env{t: t, p: NewProcess(ctx, mem), mem: mem, next: scratchBase}
-	t.Cleanup(e.p.Exit)
-	return e
+	return mem
 }
 
 // put copies b into fresh scratch memory and returns its address.
@@ -72,6 +83,9 @@ func (e *env) sys(name string, args ...uint64) int64 {
 	e.t.Helper()
 	var a Args
 	copy(a[:], args)
+	if e.call != nil {
+		return e.call(name, a)
+	}
 	if nr, ok := numbers[name]; ok {
 		return e.p.Syscall(nr, a)
 	}
@@ -114,3 +128,7 @@ const (
 	sIFCHR = uint64(vfs.ModeCharDevice)
 	sIFDIR = uint64(vfs.ModeDir)
 )
+
+// badFD is a descriptor no test process has open (fd 42 may well be one of
+// the Go runtime's in the Linux run).
+const badFD = 100000

@@ -156,9 +156,13 @@ func (p *Process) Lseek(fd int64, offset int64, whence uint64) int64 {
 	return ret(f.Seek(offset, int(whence)))
 }
 
-// Ftruncate is ftruncate(2): EBADF for a bad or O_PATH fd, then EINVAL for
-// a negative length or a file that is not a regular file open for writing.
+// Ftruncate is ftruncate(2): EINVAL for a negative length (before the
+// descriptor is looked at, as in Linux), EBADF for a bad or O_PATH fd, then
+// EINVAL for a file that is not a regular file open for writing.
 func (p *Process) Ftruncate(fd int64, length int64) int64 {
+	if length < 0 {
+		return -int64(vfs.EINVAL)
+	}
 	f, err := p.file(fd)
 	if err != nil {
 		return errno(err)

@@ -196,8 +196,17 @@ func (p *Process) Mkdirat(dirfd int64, path uint64, mode uint64) int64 {
 }
 
 // Mknodat is mknodat(2); dev is the kernel's 32-bit device encoding
-// (new_encode_dev: 12 bits of major, 20 of minor).
+// (new_encode_dev: 12 bits of major, 20 of minor). The file type is
+// checked before the name is read, as do_mknodat does: a directory is
+// EPERM, an unknown type EINVAL.
 func (p *Process) Mknodat(dirfd int64, path uint64, mode, dev uint64) int64 {
+	switch vfs.Mode(mode) & vfs.ModeType {
+	case 0, vfs.ModeRegular, vfs.ModeCharDevice, vfs.ModeBlockDevice, vfs.ModeFIFO, vfs.ModeSocket:
+	case vfs.ModeDir:
+		return -int64(vfs.EPERM)
+	default:
+		return -int64(vfs.EINVAL)
+	}
 	d := uint32(dev)
 	major := (d & 0xfff00) >> 8
 	minor := (d & 0xff) | ((d >> 12) & 0xfff00)
@@ -274,7 +283,15 @@ func (p *Process) Linkat(olddirfd int64, oldpath uint64, newdirfd int64, newpath
 
 // Renameat2 is renameat2(2) with RENAME_NOREPLACE and RENAME_EXCHANGE as
 // the mount package supports them.
+//
+// The flags are checked before the names are read, as do_renameat2 does:
+// unknown bits, or RENAME_EXCHANGE with RENAME_NOREPLACE or
+// RENAME_WHITEOUT, are EINVAL.
 func (p *Process) Renameat2(olddirfd int64, oldpath uint64, newdirfd int64, newpath uint64, flags uint64) int64 {
+	const known = vfs.RENAME_NOREPLACE | vfs.RENAME_EXCHANGE | vfs.RENAME_WHITEOUT
+	if flags&^known != 0 || (flags&(vfs.RENAME_NOREPLACE|vfs.RENAME_WHITEOUT) != 0 && flags&vfs.RENAME_EXCHANGE != 0) {
+		return -int64(vfs.EINVAL)
+	}
 	return p.pathPair(olddirfd, oldpath, newdirfd, newpath, func(c *mount.FsContext, o, n string) error {
 		return c.Renameat2(o, n, uint32(flags))
 	})
@@ -349,6 +366,9 @@ func (p *Process) Readlinkat(dirfd int64, pathAddr uint64, buf uint64, bufsiz in
 // architecture is written to statbuf. With AT_EMPTY_PATH a NULL or empty
 // path names dirfd itself (or the working directory for AT_FDCWD).
 func (p *Process) Newfstatat(dirfd int64, pathAddr uint64, statbuf uint64, flags int64) int64 {
+	if flags&^(AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT|AT_EMPTY_PATH|atStatxSyncType) != 0 {
+		return -int64(vfs.EINVAL) // before the name is read, as Linux does
+	}
 	var s string
 	named := true
 	if flags&AT_EMPTY_PATH != 0 {
@@ -376,8 +396,6 @@ func (p *Process) Newfstatat(dirfd int64, pathAddr uint64, statbuf uint64, flags
 			return errno(ferr)
 		}
 		st, err = f.Stat()
-	case flags&^(AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT|AT_EMPTY_PATH|atStatxSyncType) != 0:
-		return -int64(vfs.EINVAL)
 	case !named && dirfd == AT_FDCWD:
 		st, err = p.ctx.Stat(".")
 	case !named:

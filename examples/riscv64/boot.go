@@ -23,6 +23,8 @@ type bootOptions struct {
 	refresh bool
 	keep    bool
 	run     string
+
+	rapidChecks int
 }
 
 // resultLine starts the guest's last line: "PASS" or "FAIL" follows.
@@ -56,12 +58,14 @@ func boot(o bootOptions) int {
 		defer os.RemoveAll(build)
 	}
 	t := time.Now()
-	initrd, err := buildInitramfs(build, k, o.run)
+	initrd, err := buildInitramfs(build, k, o.run, o.rapidChecks)
 	if err != nil {
 		logf("initramfs: %v", err)
 		return 1
 	}
-	logf("initramfs %s built in %.1fs", initrd, time.Since(t).Seconds())
+	if fi, err := os.Stat(initrd); err == nil {
+		logf("initramfs %s (%.1f MB gzipped) built in %.1fs", initrd, float64(fi.Size())/1e6, time.Since(t).Seconds())
+	}
 	return runQEMU(k, initrd, o.timeout, filepath.Join(o.cache, "console.log"))
 }
 
@@ -104,7 +108,7 @@ func moduleRoot() (string, error) {
 
 // buildInitramfs cross-compiles the test binaries and /init and writes the
 // gzipped newc initramfs; it returns its path.
-func buildInitramfs(build string, k *kernel, run string) (string, error) {
+func buildInitramfs(build string, k *kernel, run string, rapidChecks int) (string, error) {
 	root, err := moduleRoot()
 	if err != nil {
 		return "", err
@@ -177,6 +181,7 @@ func buildInitramfs(build string, k *kernel, run string) (string, error) {
 		order = append(order, filepath.Base(m))
 	}
 	c.File("modules/order", 0o644, []byte(strings.Join(order, "\n")+"\n"))
+	size := 0
 	var manifest []string
 	for _, p := range pkgs {
 		rel, err := filepath.Rel(root, p.Dir)
@@ -192,12 +197,15 @@ func buildInitramfs(build string, k *kernel, run string) (string, error) {
 		}
 		dst := filepath.ToSlash(filepath.Join("pkg", rel))
 		c.File(dst+"/"+name, 0o755, data)
+		size += len(data)
 		if err := addTree(c, filepath.Join(p.Dir, "testdata"), dst+"/testdata"); err != nil {
 			return "", err
 		}
 		manifest = append(manifest, p.ImportPath+" "+dst+"/"+name)
 	}
+	logf("test binaries: %.1f MB", float64(size)/1e6)
 	c.File("tests", 0o644, []byte(strings.Join(manifest, "\n")+"\n"))
+	c.File("rapid-checks", 0o644, []byte(fmt.Sprintf("%d\n", rapidChecks)))
 	if err := c.Close(); err != nil {
 		return "", err
 	}

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -120,7 +121,7 @@ func uptime() float64 {
 	return float64(si.Uptime)
 }
 
-// loadModules loads /modules/*.ko in the order of /modules/order with
+// loadModules loads /modules/*.ko.xz in the order of /modules/order with
 // finit_module(2); a module the kernel already has (EEXIST) is fine.
 func loadModules() bool {
 	order, err := os.ReadFile("/modules/order")
@@ -135,13 +136,17 @@ func loadModules() bool {
 			fmt.Println(err)
 			return false
 		}
-		e := finitModule(f.Fd())
+		var flags uintptr
+		if strings.HasSuffix(m, ".xz") {
+			flags = moduleInitCompressedFile
+		}
+		e := finitModule(f.Fd(), flags)
 		f.Close()
 		if e != nil && e != syscall.EEXIST {
 			fmt.Printf("finit_module %s: %v\n", m, e)
 			return false
 		}
-		loaded = append(loaded, strings.TrimSuffix(m, ".ko"))
+		loaded = append(loaded, strings.TrimSuffix(m, ".ko.xz"))
 	}
 	fmt.Printf("guest: modules loaded: %s\n", strings.Join(loaded, " "))
 	return true
@@ -151,6 +156,9 @@ func loadModules() bool {
 // and returns the counts of passed, failed and skipped tests.
 func runTestBinary(pkg, bin string) ([3]int, bool) {
 	args := []string{"-test.v", "-test.timeout", testTimeout.String()}
+	if n := rapidChecks(); n > 0 && hasFlag(bin, "rapid.checks") {
+		args = append(args, fmt.Sprintf("-rapid.checks=%d", n))
+	}
 	if filepath.Base(bin) == "script.test" {
 		// /init runs the corpus on this kernel itself and tabulates
 		// what 6.12 prints differently from the 6.18 goldens.
@@ -193,7 +201,7 @@ func runTestBinary(pkg, bin string) ([3]int, bool) {
 	if !pass {
 		status = "FAIL"
 	}
-	fmt.Printf("%s %s: %d passed, %d failed, %d skipped (%.1fs)\n", status, pkg, counts[0], counts[1], counts[2], time.Since(start).Seconds())
+	fmt.Printf("%s %s: %d passed, %d failed, %d skipped (%.1fs) %s\n", status, pkg, counts[0], counts[1], counts[2], time.Since(start).Seconds(), strings.Join(args[3:], " "))
 	for _, n := range notes {
 		fmt.Println(n)
 	}
@@ -215,6 +223,23 @@ func runTestBinary(pkg, bin string) ([3]int, bool) {
 		}
 	}
 	return counts, pass
+}
+
+// rapidChecks is the number of cases per rapid test the harness asked
+// for (/rapid-checks): the property tests are the bulk of the guest's time
+// under emulation, and they run at full count on the host and under
+// qemu-user.
+func rapidChecks() int {
+	b, _ := os.ReadFile("/rapid-checks")
+	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return n
+}
+
+// hasFlag reports whether test binary bin defines flag name (rapid's
+// flags exist only in binaries that link rapid).
+func hasFlag(bin, name string) bool {
+	out, _ := exec.Command(bin, "-test.run=^$", "-"+name+"=1").CombinedOutput()
+	return !strings.Contains(string(out), "flag provided but not defined")
 }
 
 // golden is one corpus script with an .out file.

@@ -54,11 +54,11 @@ func apt(dir, tool string, args ...string) *exec.Cmd {
 }
 
 // kernel is an extracted kernel: the uncompressed Image and the modules
-// in load order.
+// (xz-compressed) in load order.
 type kernel struct {
 	Version string
 	Image   string   // path of the uncompressed Image (boot/vmlinux-*)
-	Modules []string // paths of decompressed .ko files, dependencies first
+	Modules []string // paths of .ko.xz files, dependencies first
 }
 
 // fetchKernel returns the kernel cached under cache, downloading and
@@ -139,7 +139,7 @@ func loadKernel(kdir string) (*kernel, error) {
 		return nil, err
 	}
 	for _, m := range strings.Fields(string(order)) {
-		p := filepath.Join(kdir, "modules", m+".ko")
+		p := filepath.Join(kdir, "modules", m+".ko.xz")
 		if _, err := os.Stat(p); err != nil {
 			return nil, err
 		}
@@ -151,7 +151,8 @@ func loadKernel(kdir string) (*kernel, error) {
 // extractKernel reads the .deb once: boot/vmlinux-* (the uncompressed
 // Image; Debian's riscv64 vmlinuz is gzipped and does not boot on qemu 7.2)
 // and every module, of which it keeps wantedModules and their
-// dependencies, decompressed, with their load order. The version file is
+// dependencies (found in their decompressed .modinfo), with their load
+// order. The version file is
 // written last, so a half-done extraction is never taken for a cached one.
 func extractKernel(deb, kdir string) error {
 	f, err := os.Open(deb)
@@ -236,7 +237,10 @@ func extractKernel(deb, kdir string) error {
 		}
 		done[name] = true
 		order = append(order, name)
-		return os.WriteFile(filepath.Join(kdir, "modules", name+".ko"), ko, 0o644)
+		// The guest kernel decompresses modules itself
+		// (CONFIG_MODULE_DECOMPRESS): keeping them xz'd keeps the
+		// initramfs small enough for 256M of RAM.
+		return os.WriteFile(filepath.Join(kdir, "modules", name+".ko.xz"), xzb, 0o644)
 	}
 	for _, m := range wantedModules {
 		if err := add(m, 0); err != nil {

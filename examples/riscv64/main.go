@@ -55,6 +55,7 @@ func main() {
 	fl.BoolVar(&o.refresh, "refresh", false, "ask apt for a newer kernel even if one is cached")
 	fl.BoolVar(&o.keep, "keep", false, "keep the build directory (initramfs, test binaries)")
 	fl.StringVar(&o.run, "run", "", "run only the test binaries whose package path contains this")
+	fl.IntVar(&o.rapidChecks, "rapid-checks", 25, "rapid property-test cases per test in the guest (0: rapid's default of 100)")
 	fl.Parse(os.Args[2:])
 	os.Exit(boot(o))
 }
