@@ -15,7 +15,9 @@ import (
 // TestErrnosLinux runs the errno cases on the real kernel, with the same
 // memory layout mapped in this process and the same tree in a throw-away
 // mount namespace and fs_struct, and requires Linux's answers to be the
-// ones the library gives (TestErrnos). It needs root.
+// ones the library gives (TestErrnos). It needs root. With
+// $MOUNTKIT_OLDER_KERNEL set (the riscv64 guest) differences are logged,
+// not failures: the bar is Linux 6.18.
 func TestErrnosLinux(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("the Linux errno run needs root")
@@ -23,6 +25,12 @@ func TestErrnosLinux(t *testing.T) {
 	mem, err := mapLinuxLayout()
 	if err != nil {
 		t.Skipf("cannot map the test layout in this process: %v", err)
+	}
+	// unlinkat checks its flags before it reads the path; an emulator
+	// that copies the path in first (qemu-user) answers EFAULT, and so
+	// changes the order of every such check.
+	if r := rawSyscall("unlinkat", Args{atFDCWD, badAddr, 0x1}); r != -int64(syscall.EINVAL) {
+		t.Skipf("unlinkat(AT_FDCWD, bad pointer, bad flags) is %s, not EINVAL: an emulator (qemu-user) that reads user memory before the kernel does", errName(r))
 	}
 	for _, c := range errnoCases {
 		t.Run(c.name, func(t *testing.T) {
@@ -33,7 +41,13 @@ func TestErrnosLinux(t *testing.T) {
 			if err != nil {
 				t.Skipf("no Linux run: %v", err)
 			}
-			if got != c.want {
+			switch {
+			case got == c.want:
+			case os.Getenv("MOUNTKIT_OLDER_KERNEL") != "":
+				// The riscv64 guest's kernel is older than the 6.18
+				// the library follows: its differences are reported.
+				t.Logf("OLDER-KERNEL-DIFF: errno case %s: the library (Linux 6.18) answers %s, this kernel %s", c.name, c.want, got)
+			default:
 				t.Errorf("%s: the library answers %s, Linux %s", c.name, c.want, got)
 			}
 		})
