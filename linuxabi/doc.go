@@ -21,7 +21,11 @@
 // newfstatat(2) fill are written after the operation, so a bad buffer is
 // EFAULT, as in Linux.
 //
-// The package holds no global state; a Process is not safe for concurrent
+// The errno of every entry point's error paths (bad pointers, overlong
+// strings, bad flags, bad descriptors) is table-tested, and as root the
+// same table runs on the machine's kernel and must agree.
+//
+// The package holds no mutable global state; a Process is not safe for concurrent
 // use (a kernel serialises one task's system calls; two tasks are two
 // Processes, which may share a namespace).
 //
