@@ -203,6 +203,12 @@ func buildInitramfs(build string, k *kernel, run string, rapidChecks int) (strin
 		}
 		manifest = append(manifest, p.ImportPath+" "+dst+"/"+name)
 	}
+	if !c.dirs["pkg/script/testdata"] {
+		// The corpus runs even when -run leaves the script tests out.
+		if err := addTree(c, filepath.Join(root, "script", "testdata"), "pkg/script/testdata"); err != nil {
+			return "", err
+		}
+	}
 	logf("test binaries: %.1f MB", float64(size)/1e6)
 	c.File("tests", 0o644, []byte(strings.Join(manifest, "\n")+"\n"))
 	c.File("rapid-checks", 0o644, []byte(fmt.Sprintf("%d\n", rapidChecks)))
