@@ -125,6 +125,13 @@ func runStrict(t *testing.T, g golden, sys System) []byte {
 	return strictNormalize(p, out.Bytes())
 }
 
+// olderKernelEnv names the environment variable that turns Linux's
+// differences from the .out files into log lines marked olderKernelMark.
+const (
+	olderKernelEnv  = "MOUNTKIT_OLDER_KERNEL"
+	olderKernelMark = "OLDER-KERNEL-DIFF"
+)
+
 // TestOrder runs the scripts of testdata/order on the library, and on
 // Linux when it can (root), and compares their outputs in the strict
 // normal form with the .out files; with -update it rewrites the .out
@@ -134,6 +141,11 @@ func runStrict(t *testing.T, g golden, sys System) []byte {
 // mounts made at the same time by another process of the machine change
 // the groups a script sees. A Linux run that differs is therefore tried
 // again, up to three times.
+//
+// With $MOUNTKIT_OLDER_KERNEL set (the riscv64 guest, whose kernel is
+// older than the one the .out files came from) a Linux difference is
+// logged under olderKernelMark instead of failing; the library must still
+// agree.
 func TestOrder(t *testing.T) {
 	_, noLinux := newLinuxSystem(t)
 	for _, g := range orderScripts(t) {
@@ -153,7 +165,9 @@ func TestOrder(t *testing.T) {
 					if bytes.Equal(got, want) {
 						break
 					}
-					if try == 2 {
+					if try == 2 && os.Getenv(olderKernelEnv) != "" {
+						t.Logf("%s: %s: this kernel differs from the golden output:\n%s", olderKernelMark, g.out, Diff(g.out, want, "linux", got))
+					} else if try == 2 {
 						t.Errorf("%s: Linux differs (go test ./script -run TestOrder -update):\n%s", g.out, Diff(g.out, want, "linux", got))
 					}
 				}

@@ -1,0 +1,7 @@
+//go:build linux
+
+package linuxabi
+
+import "syscall"
+
+const sysNewfstatat = syscall.SYS_NEWFSTATAT
