@@ -3,6 +3,7 @@ package cgroupfs
 import (
 	"strings"
 
+	"github.com/mountkit/mountkit/internal/kstrtox"
 	"github.com/mountkit/mountkit/vfs"
 )
 
@@ -65,7 +66,7 @@ func (h *Hierarchy) runKill(pids []int) {
 }
 
 func parseKill(buf string) error {
-	v, err := kstrtoint(strstrip(buf), 0)
+	v, err := kstrtox.Int32(strstrip(buf), 0)
 	if err != nil {
 		return err
 	}
@@ -85,7 +86,7 @@ func writeType(cg *Cgroup, _ *file, buf string) error {
 // parsePID is cgroup_procs_write_start's parsing: EINVAL for a malformed
 // or negative pid; 0 is the caller.
 func (h *Hierarchy) parsePID(buf string) (int, error) {
-	pid, err := kstrtoint(strstrip(buf), 0)
+	pid, err := kstrtox.Int32(strstrip(buf), 0)
 	if err != nil || pid < 0 {
 		return 0, vfs.EINVAL
 	}
@@ -162,7 +163,7 @@ func parseLimit(buf string) (int, error) {
 	if buf == "max" {
 		return 1<<31 - 1, nil
 	}
-	v, err := kstrtoint(buf, 0)
+	v, err := kstrtox.Int32(buf, 0)
 	if err != nil {
 		return 0, err
 	}
@@ -198,7 +199,7 @@ func writeMaxDepth(cg *Cgroup, _ *file, buf string) error {
 
 // parseBool01 parses the 0 or 1 of cgroup.freeze and cgroup.pressure.
 func parseBool01(buf string) (bool, error) {
-	v, err := kstrtoint(strstrip(buf), 0)
+	v, err := kstrtox.Int32(strstrip(buf), 0)
 	if err != nil {
 		return false, err
 	}
@@ -352,7 +353,7 @@ func writeExclusive(cg *Cgroup, _ *file, buf string) error {
 
 // writeU64 is cgroup_file_write's write_u64 path: kstrtoull of the raw
 // buffer, which takes one trailing newline and no other space.
-func writeU64(buf string) (uint64, error) { return kstrtoull(buf, 0) }
+func writeU64(buf string) (uint64, error) { return kstrtox.Uint(buf, 0) }
 
 func writeCPUWeight(cg *Cgroup, _ *file, buf string) error {
 	w, err := writeU64(buf)
@@ -368,7 +369,7 @@ func writeCPUWeight(cg *Cgroup, _ *file, buf string) error {
 }
 
 func writeCPUWeightNice(cg *Cgroup, _ *file, buf string) error {
-	n, err := kstrtoll(buf, 0)
+	n, err := kstrtox.Int(buf, 0)
 	if err != nil {
 		return err
 	}
@@ -381,7 +382,7 @@ func writeCPUWeightNice(cg *Cgroup, _ *file, buf string) error {
 }
 
 func writeCPUIdle(cg *Cgroup, _ *file, buf string) error {
-	n, err := kstrtoll(buf, 0)
+	n, err := kstrtox.Int(buf, 0)
 	if err != nil {
 		return err
 	}
@@ -562,7 +563,7 @@ func pageCounterMemparse(buf string) (uint64, error) {
 	if buf == "max" {
 		return pageCounterMax, nil
 	}
-	b, rest := memparse(buf)
+	b, rest := kstrtox.Memparse(buf)
 	if rest != "" || len(rest) == len(buf) {
 		return 0, vfs.EINVAL
 	}
@@ -586,7 +587,7 @@ func memLimitWrite(field func(*controllers) *uint64) func(*Cgroup, *file, string
 // it reclaims less than asked; less than a page asks for nothing.
 func writeMemReclaim(cg *Cgroup, _ *file, buf string) error {
 	buf = strstrip(buf)
-	amount, rest := memparse(buf)
+	amount, rest := kstrtox.Memparse(buf)
 	if len(rest) == len(buf) {
 		return vfs.EINVAL
 	}
@@ -602,7 +603,7 @@ func writeMemReclaim(cg *Cgroup, _ *file, buf string) error {
 			return vfs.EINVAL
 		}
 		if val != "max" {
-			n, err := kstrtoint(val, 0)
+			n, err := kstrtox.Int32(val, 0)
 			if err != nil || n < 0 || n > 200 {
 				return vfs.EINVAL
 			}
@@ -630,7 +631,7 @@ func writeMemPeak(cg *Cgroup, f *file, _ string) error {
 }
 
 func writeOOMGroup(cg *Cgroup, _ *file, buf string) error {
-	v, err := kstrtoint(strstrip(buf), 0)
+	v, err := kstrtox.Int32(strstrip(buf), 0)
 	if err != nil {
 		return err
 	}
@@ -643,7 +644,7 @@ func writeOOMGroup(cg *Cgroup, _ *file, buf string) error {
 
 // writeZswapWriteback is zswap_writeback_write: 0 or 1.
 func writeZswapWriteback(cg *Cgroup, _ *file, buf string) error {
-	v, err := kstrtoint(strstrip(buf), 0)
+	v, err := kstrtox.Int32(strstrip(buf), 0)
 	if err != nil {
 		return err
 	}
@@ -661,7 +662,7 @@ func writePidsMax(cg *Cgroup, _ *file, buf string) error {
 		cg.ctl.pidsMax = pidsMax
 		return nil
 	}
-	v, err := kstrtoll(buf, 0)
+	v, err := kstrtox.Int(buf, 0)
 	if err != nil {
 		return err
 	}

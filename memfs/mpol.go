@@ -3,6 +3,8 @@ package memfs
 import (
 	"strconv"
 	"strings"
+
+	"github.com/mountkit/mountkit/internal/kstrtox"
 )
 
 // NUMA policy modes, in Linux's numbering, and their names as mpol= takes
@@ -81,7 +83,7 @@ func parseMpol(s string, m *Machine) (string, bool) {
 	case mpolPreferred:
 		if hasNodes {
 			for i := 0; i < len(nodelist); i++ {
-				if !isDigit(nodelist[i]) {
+				if !kstrtox.IsDigit(nodelist[i]) {
 					return "", false
 				}
 			}
@@ -159,7 +161,7 @@ func parseNodeList(s string, nbits int) ([]int, bool) {
 		if i < len(s) && s[i] == 'N' {
 			return last, i + 1, true
 		}
-		v, n, overflow := parseInteger(s[i:], 10)
+		v, n, overflow := kstrtox.ParseInteger(s[i:], 10)
 		if n == 0 || overflow || v > uint64(^uint32(0)) {
 			return 0, i, false
 		}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mountkit/mountkit/internal/kstrtox"
 	"github.com/mountkit/mountkit/vfs"
 )
 
@@ -147,7 +148,7 @@ func nextOpt(s string) (opt, rest string) {
 		if s[i] != ',' {
 			continue
 		}
-		if i+1 < len(s) && isDigit(s[i+1]) {
+		if i+1 < len(s) && kstrtox.IsDigit(s[i+1]) {
 			continue
 		}
 		return s[:i], s[i+1:]
@@ -220,7 +221,7 @@ func (o *Options) parseOne(key, value string, hasValue bool) error {
 	}
 	switch key {
 	case "size":
-		size, rest := memparse(value)
+		size, rest := kstrtox.Memparse(value)
 		if strings.HasPrefix(rest, "%") {
 			size <<= pageShift
 			size *= m.RAMPages
@@ -233,28 +234,28 @@ func (o *Options) parseOne(key, value string, hasValue bool) error {
 		o.Blocks = (size + pageSize - 1) / pageSize // wraps as DIV_ROUND_UP does
 		o.seen |= seenBlocks
 	case "nr_blocks":
-		n, rest := memparse(value)
+		n, rest := kstrtox.Memparse(value)
 		if rest != "" || n > maxBlocksLimit {
 			return vfs.EINVAL
 		}
 		o.Blocks = n
 		o.seen |= seenBlocks
 	case "nr_inodes":
-		n, rest := memparse(value)
+		n, rest := kstrtox.Memparse(value)
 		if rest != "" || n > maxInodesLimit {
 			return vfs.EINVAL
 		}
 		o.Inodes = n
 		o.seen |= seenInodes
 	case "mode":
-		n, ok := kstrtouint(value, 8)
-		if !ok {
+		n, err := kstrtox.Uint32(value, 8)
+		if err != nil {
 			return vfs.EINVAL
 		}
 		o.Mode = vfs.Mode(n & 0o7777)
 	case "uid", "gid":
-		n, ok := kstrtouint(value, 0)
-		if !ok || n == ^uint32(0) {
+		n, err := kstrtox.Uint32(value, 0)
+		if err != nil || n == ^uint32(0) {
 			return vfs.EINVAL
 		}
 		if key == "uid" {
@@ -338,108 +339,4 @@ func (o *Options) String() string {
 		add("noswap")
 	}
 	return string(b)
-}
-
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
-
-// fixupRadix picks the base of s as Linux's _parse_integer_fixup_radix:
-// base 0 means 16 for "0x" followed by a hex digit, 8 for a leading 0,
-// else 10; a "0x" prefix is skipped in base 16.
-func fixupRadix(s string, base int) (string, int) {
-	if base == 0 {
-		switch {
-		case len(s) > 0 && s[0] == '0':
-			if len(s) > 2 && (s[1]|0x20) == 'x' && isHex(s[2]) {
-				base = 16
-			} else {
-				base = 8
-			}
-		default:
-			base = 10
-		}
-	}
-	if base == 16 && len(s) > 1 && s[0] == '0' && (s[1]|0x20) == 'x' {
-		s = s[2:]
-	}
-	return s, base
-}
-
-func isHex(c byte) bool {
-	return isDigit(c) || ('a' <= c|0x20 && c|0x20 <= 'f')
-}
-
-// parseInteger parses digits of base from s as _parse_integer: it returns
-// the value (wrapping modulo 2^64), the number of digits and whether the
-// value overflowed.
-func parseInteger(s string, base int) (v uint64, n int, overflow bool) {
-	for n < len(s) {
-		c := s[n]
-		var d uint64
-		switch {
-		case isDigit(c):
-			d = uint64(c - '0')
-		case 'a' <= c|0x20 && c|0x20 <= 'f':
-			d = uint64(c|0x20-'a') + 10
-		default:
-			return v, n, overflow
-		}
-		if d >= uint64(base) {
-			return v, n, overflow
-		}
-		if v > (^uint64(0)-d)/uint64(base) {
-			overflow = true
-		}
-		v = v*uint64(base) + d
-		n++
-	}
-	return v, n, overflow
-}
-
-// memparse parses a number with an optional binary suffix as Linux's
-// memparse: the base is guessed from the prefix, overflow wraps, and the
-// unparsed rest is returned.
-func memparse(s string) (uint64, string) {
-	s, base := fixupRadix(s, 0)
-	v, n, _ := parseInteger(s, base)
-	rest := s[n:]
-	if rest == "" {
-		return v, rest
-	}
-	shift := 0
-	switch rest[0] | 0x20 {
-	case 'e':
-		shift = 60
-	case 'p':
-		shift = 50
-	case 't':
-		shift = 40
-	case 'g':
-		shift = 30
-	case 'm':
-		shift = 20
-	case 'k':
-		shift = 10
-	}
-	if shift > 0 {
-		v <<= shift
-		rest = rest[1:]
-	}
-	return v, rest
-}
-
-// kstrtouint parses s as Linux's kstrtouint: an optional '+', digits in
-// base (0 guesses it), an optional trailing newline, no overflow.
-func kstrtouint(s string, base int) (uint32, bool) {
-	s = strings.TrimPrefix(s, "+")
-	s, base = fixupRadix(s, base)
-	v, n, overflow := parseInteger(s, base)
-	if n == 0 || overflow || v > uint64(^uint32(0)) {
-		return 0, false
-	}
-	rest := s[n:]
-	rest = strings.TrimPrefix(rest, "\n")
-	if rest != "" {
-		return 0, false
-	}
-	return uint32(v), true
 }
