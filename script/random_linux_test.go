@@ -13,16 +13,16 @@ import (
 // TestRandomScriptsAgree is the differential property test: random scripts
 // of file operations (gen_test.go) print the same on the library and on
 // the real kernel. It needs root and skips otherwise.
-func TestRandomScriptsAgree(t *testing.T) { checkRandomAgree(t, scriptGen) }
+func TestRandomScriptsAgree(t *testing.T) { checkRandomAgree(t, scriptGen, randomChecks) }
 
 // TestRandomMountScriptsAgree is TestRandomScriptsAgree for the mount
 // scripts of gen_mount_test.go: mounts, binds, moves, remounts,
 // propagation, umount2 flags, pivot_root and namespaces.
-func TestRandomMountScriptsAgree(t *testing.T) { checkRandomAgree(t, mountScriptGen) }
+func TestRandomMountScriptsAgree(t *testing.T) { checkRandomAgree(t, mountScriptGen, randomChecks) }
 
 // checkRandomAgree is the differential property of TestRandomScriptsAgree,
-// on scripts drawn from gen.
-func checkRandomAgree(t *testing.T, gen *rapid.Generator[string]) {
+// on checks scripts drawn from gen (unless -rapid.checks says otherwise).
+func checkRandomAgree(t *testing.T, gen *rapid.Generator[string], checks int) {
 	sys, err := NewLinux()
 	if err != nil {
 		if errors.Is(err, ErrNotPermitted) {
@@ -31,7 +31,7 @@ func checkRandomAgree(t *testing.T, gen *rapid.Generator[string]) {
 		require.NoError(t, err)
 	}
 	require.NoError(t, sys.Close())
-	defer withRapidDefaults(t, randomChecks)()
+	defer withRapidDefaults(t, checks)()
 
 	rapid.Check(t, func(t *rapid.T) {
 		src := gen.Draw(t, "script")
