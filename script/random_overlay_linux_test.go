@@ -10,4 +10,6 @@ import "testing"
 // printed (gen_overlay_test.go) must read the same on the library and on
 // the kernel. It needs root and skips otherwise; it runs overlayChecks
 // scripts unless -rapid.checks says otherwise.
-func TestRandomOverlayScriptsAgree(t *testing.T) { checkRandomAgree(t, overlayScriptGen, overlayChecks) }
+func TestRandomOverlayScriptsAgree(t *testing.T) {
+	checkRandomAgree(t, overlayScriptGen, overlayChecks)
+}
