@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -185,6 +186,9 @@ func TestLineEditing(t *testing.T) {
 // TestDotDoc checks that the README's picture source is what mountsh dot
 // prints now (go generate ./cmd/mountsh rewrites it and the SVG).
 func TestDotDoc(t *testing.T) {
+	if _, err := os.Stat("../../doc"); errors.Is(err, fs.ErrNotExist) {
+		t.Skip("the module's doc/ folder is not here (the riscv64 guest ships the packages' folders only)")
+	}
 	want, err := os.ReadFile("../../doc/demo-tree.dot")
 	require.NoError(t, err)
 	var out bytes.Buffer

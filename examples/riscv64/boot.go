@@ -256,8 +256,11 @@ func addTree(c *cpioWriter, dir, dst string) error {
 func runQEMU(k *kernel, initrd string, timeout time.Duration, logPath string) int {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	// 1G, not the 256M a small guest needs: the initramfs holds every
+	// package's test binary (about 145 MB unpacked), and it is unpacked
+	// into RAM next to its compressed copy.
 	cmd := exec.CommandContext(ctx, "qemu-system-riscv64",
-		"-machine", "virt", "-m", "256M", "-smp", "1", "-nographic", "-no-reboot",
+		"-machine", "virt", "-m", "1G", "-smp", "1", "-nographic", "-no-reboot",
 		"-kernel", k.Image, "-initrd", initrd,
 		"-append", "console=ttyS0 panic=-1 quiet loglevel=1")
 	cmd.Stdin = nil

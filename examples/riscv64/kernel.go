@@ -239,7 +239,7 @@ func extractKernel(deb, kdir string) error {
 		order = append(order, name)
 		// The guest kernel decompresses modules itself
 		// (CONFIG_MODULE_DECOMPRESS): keeping them xz'd keeps the
-		// initramfs small enough for 256M of RAM.
+		// initramfs small.
 		return os.WriteFile(filepath.Join(kdir, "modules", name+".ko.xz"), xzb, 0o644)
 	}
 	for _, m := range wantedModules {

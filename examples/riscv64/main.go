@@ -10,7 +10,7 @@
 // dependencies, cross-compiles every package's tests and itself for
 // riscv64 (CGO_ENABLED=0), writes a newc cpio initramfs, boots
 //
-//	qemu-system-riscv64 -machine virt -m 256M -smp 1 -nographic -kernel Image -initrd initrd
+//	qemu-system-riscv64 -machine virt -m 1G -smp 1 -nographic -kernel Image -initrd initrd
 //
 // under a timeout and exits 0 only when qemu exits 0 and the guest printed
 // its final result line with PASS. Downloads and the extracted kernel are
