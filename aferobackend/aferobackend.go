@@ -85,15 +85,7 @@ func New(afs afero.Fs, typ string) *FS {
 //
 // Mount data is rejected with EINVAL: the filesystem has no options.
 func Type(typ string, afs afero.Fs) vfs.NewFilesystemFunc {
-	var once sync.Once
-	var f *FS
-	return func(req *vfs.MountRequest) (vfs.Filesystem, error) {
-		if req.Data != "" {
-			return nil, vfs.EINVAL
-		}
-		once.Do(func() { f = New(afs, typ) })
-		return f, nil
-	}
+	return pathfs.Shared(func() vfs.Filesystem { return New(afs, typ) })
 }
 
 // tree adapts an afero.Fs to pathfs.Tree.

@@ -70,15 +70,7 @@ func New(fsys fs.FS, typ string) *FS {
 //
 // Mount data is rejected with EINVAL: the filesystem has no options.
 func Type(typ string, fsys fs.FS) vfs.NewFilesystemFunc {
-	var once sync.Once
-	var f *FS
-	return func(req *vfs.MountRequest) (vfs.Filesystem, error) {
-		if req.Data != "" {
-			return nil, vfs.EINVAL
-		}
-		once.Do(func() { f = New(fsys, typ) })
-		return f, nil
-	}
+	return pathfs.Shared(func() vfs.Filesystem { return New(fsys, typ) })
 }
 
 // tree adapts an fs.FS to pathfs.Tree.

@@ -153,3 +153,19 @@ func (f *FS) child(dir *node, name string, typ vfs.Mode) *node {
 }
 
 func isEOF(err error) bool { return errors.Is(err, io.EOF) }
+
+// Shared returns a filesystem type whose mounts all share the one
+// filesystem newFS makes at the first mount (one superblock, as mounts of
+// one block device), whatever their source. The filesystem has no
+// options: mount data is EINVAL.
+func Shared(newFS func() vfs.Filesystem) vfs.NewFilesystemFunc {
+	var once sync.Once
+	var f vfs.Filesystem
+	return func(req *vfs.MountRequest) (vfs.Filesystem, error) {
+		if req.Data != "" {
+			return nil, vfs.EINVAL
+		}
+		once.Do(func() { f = newFS() })
+		return f, nil
+	}
+}

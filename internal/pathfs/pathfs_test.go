@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
+	"github.com/mountkit/mountkit/memfs"
 	"github.com/mountkit/mountkit/vfs"
 )
 
@@ -39,4 +41,17 @@ func TestModeOf(t *testing.T) {
 	} {
 		assert.Equal(t, m, modeOf(m.FileMode()), "%o", m)
 	}
+}
+
+func TestShared(t *testing.T) {
+	made := 0
+	typ := Shared(func() vfs.Filesystem { made++; return memfs.New(memfs.Host.DefaultOptions()) })
+	a, err := typ(&vfs.MountRequest{Source: "x"})
+	require.NoError(t, err)
+	b, err := typ(&vfs.MountRequest{Source: "y"})
+	require.NoError(t, err)
+	require.Same(t, a, b, "every mount shares one filesystem")
+	require.Equal(t, 1, made)
+	_, err = typ(&vfs.MountRequest{Data: "size=1m"})
+	require.Equal(t, vfs.EINVAL, err)
 }
