@@ -238,7 +238,7 @@ func TestCheckpointWraps(t *testing.T) {
 
 // logWriter appends raw blocks to the log of a journal whose last
 // transaction is committed, for tests of what Commit never writes.
-func appendRaw(t *testing.T, j *Journal, b []byte) {
+func appendRaw(t testing.TB, j *Journal, b []byte) {
 	t.Helper()
 	require.NoError(t, j.write(b, j.head))
 	j.head = j.wrap(j.head + 1)
