@@ -24,12 +24,15 @@ type recovery struct {
 	nrRevokes int
 	revoked   map[uint64]uint32 // block -> latest transaction revoking it
 	replayed  int
+	hits      int
 }
 
 // Stats reports what the last Recover did.
 type Stats struct {
 	Start, End uint32 // transactions [Start, End) were replayed
 	Replayed   int    // blocks written
+	Revokes    int    // revoke records in the log
+	RevokeHits int    // logged blocks not written because revoked
 }
 
 // Recover replays the journal into the device, as jbd2_journal_recover
@@ -64,7 +67,7 @@ func (j *Journal) Recover() (Stats, error) {
 	if err == nil {
 		err = j.pass(passReplay, info)
 	}
-	st := Stats{Start: j.sb.sequence, End: info.end, Replayed: info.replayed}
+	st := Stats{Start: j.sb.sequence, End: info.end, Replayed: info.replayed, Revokes: info.nrRevokes, RevokeHits: info.hits}
 	if err != nil {
 		return st, err
 	}
@@ -152,6 +155,7 @@ loop:
 						continue
 					}
 					if r, ok := info.revoked[t.blocknr]; ok && !tidGT(next, r) {
+						info.hits++
 						continue
 					}
 					if !sb.tagCsumOK(t, next, data) {
