@@ -99,11 +99,15 @@ func TestJournalCommitCrash(t *testing.T) {
 			t.Skipf("%s not installed (e2fsprogs)", tool)
 		}
 	}
-	for _, mkfs := range [][]string{{"-t", "ext4", "-b", "1024"}, {"-t", "ext4", "-b", "4096"}, {"-t", "ext3"}} {
+	for _, c := range []struct {
+		mkfs []string
+		size string
+	}{{[]string{"-t", "ext4", "-b", "1024"}, "4M"}, {[]string{"-t", "ext4", "-b", "4096"}, "8M"}, {[]string{"-t", "ext3", "-b", "1024"}, "4M"}} {
+		mkfs := c.mkfs
 		t.Run(mkfs[1]+"-"+mkfs[len(mkfs)-1], func(t *testing.T) {
 			dir := t.TempDir()
 			a := filepath.Join(dir, "a.img")
-			out, err := exec.Command("mkfs.ext4", append(append([]string{"-q", "-F"}, mkfs...), a, "8M")...).CombinedOutput()
+			out, err := exec.Command("mkfs.ext4", append(append([]string{"-q", "-F"}, mkfs...), a, c.size)...).CombinedOutput()
 			require.NoError(t, err, "%s", out)
 			imgA, err := os.ReadFile(a)
 			require.NoError(t, err)
@@ -136,12 +140,14 @@ func TestJournalCommitCrash(t *testing.T) {
 				}
 			}
 			require.NotEmpty(t, tx)
-			outside := func(img []byte) []byte {
-				o := bytes.Clone(img)
-				for nr := range inJournal {
-					clear(o[int(nr)*bs : int(nr+1)*bs])
+			// same reports whether x and y agree outside the journal.
+			same := func(x, y []byte) bool {
+				for nr := 0; nr < len(x)/bs; nr++ {
+					if !inJournal[uint64(nr)] && !bytes.Equal(x[nr*bs:(nr+1)*bs], y[nr*bs:(nr+1)*bs]) {
+						return false
+					}
 				}
-				return o
+				return true
 			}
 			committedAt := -1
 			sequence := func(d *cutDev) {
@@ -157,8 +163,7 @@ func TestJournalCommitCrash(t *testing.T) {
 			}
 			full := newCutDev(imgA, -1, nil)
 			sequence(full)
-			wantA, wantB := outside(imgA), outside(imgB)
-			require.Equal(t, wantB, outside(full.image()))
+			require.True(t, same(full.image(), imgB))
 			cut := filepath.Join(dir, "cut.img")
 			var seen [2]int
 			for limit := 0; limit <= full.n; limit++ {
@@ -168,9 +173,8 @@ func TestJournalCommitCrash(t *testing.T) {
 					m := &memImage{b: d.image()}
 					_, err := Open(m, int64(len(m.b)), "")
 					require.NoError(t, err, "cut at %d", limit)
-					got := outside(m.b)
-					isB := bytes.Equal(got, wantB)
-					require.True(t, isB || bytes.Equal(got, wantA), "cut at %d: neither the old nor the new state", limit)
+					isB := same(m.b, imgB)
+					require.True(t, isB || same(m.b, imgA), "cut at %d: neither the old nor the new state", limit)
 					if limit >= committedAt {
 						require.True(t, isB, "cut at %d, after the commit returned: the old state", limit)
 					}
