@@ -161,21 +161,33 @@ func (n *node) touchCM() {
 // while no change of the filesystem overlaps (see FS.seq), and under it
 // otherwise; each try sets every field of the result, in place.
 func (n *node) Getattr() (a vfs.Attr, err error) {
+	n.getattr(&a)
+	return a, nil
+}
+
+// GetattrInto is Getattr storing into *a (vfs.AttrInto).
+func (n *node) GetattrInto(a *vfs.Attr) error {
+	n.getattr(a)
+	return nil
+}
+
+// getattr stores a consistent snapshot of the attributes in *a: read
+// within an unchanged fs.seq, or under fs.mu after two tries that raced.
+func (n *node) getattr(a *vfs.Attr) {
 	fsys := n.fs
 	for range 2 {
 		seq := fsys.seq.Load()
 		if seq&1 != 0 {
 			break
 		}
-		n.attrInto(&a)
+		n.attrInto(a)
 		if fsys.seq.Load() == seq {
-			return a, nil
+			return
 		}
 	}
 	fsys.mu.RLock()
-	n.attrInto(&a)
+	n.attrInto(a)
 	fsys.mu.RUnlock()
-	return a, nil
 }
 
 // attrInto stores the attributes in *a, field by field; consistent under

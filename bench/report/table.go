@@ -35,6 +35,8 @@ type target struct {
 var targets = []target{
 	{what: "walk, 10 components, hit (issue 2)", lib: fig{"Stat10/mountkit", "ns/op"},
 		peer: fig{"Stat10/afero-memmap", "ns/op"}, peerName: "afero MemMapFs", kind: atLeast, k: 2},
+	{what: "walk, 10 components, hit, Stat() by value", lib: fig{"Stat10/mountkit-value", "ns/op"},
+		peer: fig{"Stat10/afero-memmap", "ns/op"}, peerName: "afero MemMapFs", kind: info},
 	{what: "walk, 10 components, hit: allocs", lib: fig{"Stat10/mountkit", "allocs/op"}, kind: atMost, k: 0},
 	{what: "walk, 10 components, hit", lib: fig{"Stat10/mountkit", "ns/op"},
 		peer: fig{"Stat10/go-billy-memfs", "ns/op"}, peerName: "go-billy memfs", kind: info},
