@@ -20,7 +20,6 @@ import (
 // refer to it and is freed with the last.
 type Mountpoint struct {
 	k        *Kernel
-	id       uint32 // the mount ID, shown in mountinfo
 	uniqueID uint64 // creation order, never reused; mountinfo's order
 	sb       *superblock
 	root     *vfs.Dentry
@@ -34,6 +33,7 @@ type Mountpoint struct {
 	// Kernel.seq to notice. Set them with setMountpoint.
 	parent     atomic.Pointer[Mountpoint]
 	mountpoint atomic.Pointer[vfs.Dentry]
+	id         uint32        // the mount ID, shown in mountinfo
 	flags      atomic.Uint32 // per-mount flags (mnt*); read without the mount lock
 
 	// Guarded by Kernel.mu.
@@ -53,6 +53,10 @@ type Mountpoint struct {
 
 	// writers counts the files open for writing through this mount.
 	writers atomic.Int64
+
+	// hnode is the mount hash node of m's first insertion, allocated
+	// with m (see mountHash.insert); later insertions allocate their own.
+	hnode hashNode
 
 	// users counts the Locations held on this mount by open files,
 	// working directories and roots: what makes umount2 fail with EBUSY.
@@ -151,6 +155,9 @@ func (k *Kernel) unlinkChild(m *Mountpoint) {
 func removeChild(children []*Mountpoint, m *Mountpoint) []*Mountpoint {
 	if len(children) > 0 && children[0] == m {
 		children[0] = nil
+		if len(children) == 1 {
+			return children[:0] // keeps the capacity for the next one
+		}
 		return children[1:]
 	}
 	for i := len(children) - 1; i >= 0; i-- {
