@@ -39,6 +39,10 @@ type Mountpoint struct {
 	// Guarded by Kernel.mu.
 	ns       *Namespace
 	children []*Mountpoint
+	// onNext and onPrev link the mounts hashed on one dentry in a ring,
+	// in the order they were hashed (see Kernel.mountsOn); nil while m
+	// is not hashed.
+	onNext, onPrev *Mountpoint
 	prop     propagation.Node[*Mountpoint]
 
 	// Scratch state of one umount (propagate_umount), false otherwise.
@@ -196,7 +200,14 @@ func treeSize(m *Mountpoint) int {
 func (k *Kernel) hashMount(m *Mountpoint) {
 	d := m.mountpoint.Load()
 	k.hash.insert(hashKey{m.parent.Load(), d}, m)
-	k.mountsOn[d] = append(k.mountsOn[d], m)
+	if first := k.mountsOn[d]; first != nil {
+		last := first.onPrev
+		m.onPrev, m.onNext = last, first
+		last.onNext, first.onPrev = m, m
+	} else {
+		m.onPrev, m.onNext = m, m
+		k.mountsOn[d] = m
+	}
 	d.AddMount(1)
 }
 
@@ -204,13 +215,30 @@ func (k *Kernel) hashMount(m *Mountpoint) {
 func (k *Kernel) unhashMount(m *Mountpoint) {
 	d := m.mountpoint.Load()
 	k.hash.delete(hashKey{m.parent.Load(), d})
-	on := removeChild(k.mountsOn[d], m)
-	if len(on) == 0 {
+	if next := m.onNext; next == m {
 		delete(k.mountsOn, d)
 	} else {
-		k.mountsOn[d] = on
+		if k.mountsOn[d] == m {
+			k.mountsOn[d] = next
+		}
+		next.onPrev, m.onPrev.onNext = m.onPrev, next
 	}
+	m.onNext, m.onPrev = nil, nil
 	d.AddMount(-1)
+}
+
+// mountsOnList returns the mounts hashed on d, in the order they were
+// hashed. k.mu is held.
+func (k *Kernel) mountsOnList(d *vfs.Dentry) []*Mountpoint {
+	var list []*Mountpoint
+	first := k.mountsOn[d]
+	for m := first; m != nil; {
+		list = append(list, m)
+		if m = m.onNext; m == first {
+			break
+		}
+	}
+	return list
 }
 
 // isLocalMountpoint reports whether some mount of ns is mounted on d.
@@ -219,9 +247,13 @@ func (k *Kernel) isLocalMountpoint(ns *Namespace, d *vfs.Dentry) bool {
 	if d.Mounts() == 0 {
 		return false
 	}
-	for _, m := range k.mountsOn[d] {
+	first := k.mountsOn[d]
+	for m := first; m != nil; {
 		if m.ns == ns {
 			return true
+		}
+		if m = m.onNext; m == first {
+			break
 		}
 	}
 	return false

@@ -22,6 +22,7 @@ type Namespace struct {
 	unsorted bool // mounts is not in uniqueID order
 	removed  int  // entries of mounts that left ns
 	mountMax int  // this namespace's mount limit; 0: the kernel's
+	pending  int  // mounts promised to ns by the mount event in progress (see countMounts)
 	// users counts the FsContexts in the namespace. Guarded by Kernel.mu.
 	users int
 }
