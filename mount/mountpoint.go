@@ -43,7 +43,7 @@ type Mountpoint struct {
 	// in the order they were hashed (see Kernel.mountsOn); nil while m
 	// is not hashed.
 	onNext, onPrev *Mountpoint
-	prop     propagation.Node[*Mountpoint]
+	prop           propagation.Node[*Mountpoint]
 
 	// Scratch state of one umount (propagate_umount), false otherwise.
 	umounting bool // MNT_UMOUNT: going away with this umount
