@@ -115,7 +115,7 @@ func (n *node) unlinkEntry(name string, c *node) {
 	n.d.remove(name)
 	n.size.Add(-(bogoDirentSize))
 	n.touchCM()
-	c.ctime.Store(n.ctime.Load())
+	c.storeTime(iCtime, n.loadTime(iCtime))
 	c.nlink.Add(^uint32(0))
 }
 
@@ -185,7 +185,7 @@ func (n *node) Mknod(name string, o vfs.CreateOpts) (vfs.Inode, error) {
 	defer n.fs.unlock()
 	return n.create(name, o, mode.Type()|mode&0o7777, func(c *node) error {
 		if t := mode.Type(); t == vfs.ModeCharDevice || t == vfs.ModeBlockDevice {
-			c.rdev = o.Rdev
+			c.extra().rdev = o.Rdev
 		}
 		return nil
 	})
@@ -211,7 +211,7 @@ func (n *node) Symlink(name, target string, o vfs.CreateOpts) (vfs.Inode, error)
 			c.flags |= longLink
 			c.syncBlocks()
 		}
-		c.target = target
+		c.extra().target = target
 		c.size.Store(int64(len(target)))
 		return nil
 	})
@@ -243,7 +243,7 @@ func (n *node) Link(name string, target vfs.Inode) error {
 		return err
 	}
 	n.link(name, c)
-	c.ctime.Store(n.ctime.Load())
+	c.storeTime(iCtime, n.loadTime(iCtime))
 	c.nlink.Add(1)
 	return nil
 }
@@ -431,12 +431,12 @@ func (n *node) exchange(oldName string, nd *node, newName string, src, dst *node
 // the one it replaced or was exchanged with. mu is held.
 func renameTimes(oldDir, newDir, src, dst *node) {
 	now := vfs.Now()
-	oldDir.mtime.Store(now)
-	oldDir.ctime.Store(now)
-	newDir.mtime.Store(now)
-	newDir.ctime.Store(now)
-	src.ctime.Store(now)
+	oldDir.storeTime(iMtime, now)
+	oldDir.storeTime(iCtime, now)
+	newDir.storeTime(iMtime, now)
+	newDir.storeTime(iCtime, now)
+	src.storeTime(iCtime, now)
 	if dst != nil {
-		dst.ctime.Store(now)
+		dst.storeTime(iCtime, now)
 	}
 }
