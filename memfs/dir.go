@@ -19,7 +19,7 @@ const firstCookie = 2
 // entry sorts after every existing one. holes counts the tombstones.
 type dirData struct {
 	parent *node // the directory holding this one; the root is its own parent
-	names  map[string]*dirent
+	names  nameIndex
 	order  []*dirent
 	holes  int
 	next   uint64
@@ -32,7 +32,7 @@ type dirent struct {
 }
 
 func (d *dirData) lookup(name string) *node {
-	if e := d.names[name]; e != nil {
+	if e := d.names.find(name); e != nil {
 		return e.n
 	}
 	return nil
@@ -41,16 +41,12 @@ func (d *dirData) lookup(name string) *node {
 func (d *dirData) add(name string, n *node) {
 	e := &dirent{name: name, cookie: d.next, n: n}
 	d.next++
-	if d.names == nil {
-		d.names = make(map[string]*dirent)
-	}
-	d.names[name] = e
+	d.names.insert(e)
 	d.order = append(d.order, e)
 }
 
 func (d *dirData) remove(name string) {
-	e := d.names[name]
-	delete(d.names, name)
+	e := d.names.remove(name)
 	e.n = nil // a tombstone: it keeps its cookie, so order stays sorted
 	d.holes++
 	if d.holes > 16 && d.holes > len(d.order)/2 {
@@ -72,7 +68,7 @@ func (d *dirData) index(cookie uint64) int {
 	return sort.Search(len(d.order), func(i int) bool { return d.order[i].cookie >= cookie })
 }
 
-func (d *dirData) empty() bool { return len(d.names) == 0 }
+func (d *dirData) empty() bool { return d.names.n == 0 }
 
 // dirOf returns n's directory data, or ENOTDIR. It also refuses names
 // that no directory holds. mu is held.
@@ -405,8 +401,8 @@ func (n *node) Rename(oldName string, newDir vfs.Inode, newName string, flags ui
 // exchange swaps the inodes behind oldName in n and newName in nd; each
 // name keeps its readdir cookie. mu is held.
 func (n *node) exchange(oldName string, nd *node, newName string, src, dst *node) {
-	n.d.names[oldName].n = dst
-	nd.d.names[newName].n = src
+	n.d.names.find(oldName).n = dst
+	nd.d.names.find(newName).n = src
 	if n != nd {
 		switch {
 		case src.mode.Load().IsDir() && !dst.mode.Load().IsDir():
