@@ -67,7 +67,9 @@ var targets = []target{
 	{what: "mountinfo (ns/line)", lib: fig{"MountInfo/mountkit", "ns/line"},
 		peer: fig{"MountInfo/kernel", "ns/line"}, peerName: "kernel", kind: atMost, k: 300},
 	{what: "memory per mount (B)", lib: fig{"Memory/mountkit/mount", "B/mount"}, kind: atMost, k: 400},
-	{what: "memory per memfs inode (B)", lib: fig{"Memory/mountkit/inode", "B/inode"},
+	{what: "memory per memfs inode with its dentry (B)", lib: fig{"Memory/mountkit/inode", "B/inode"},
+		peer: fig{"Memory/afero-memmap/inode", "B/inode"}, peerName: "afero MemMapFs", kind: atMost, k: 200},
+	{what: "memory per memfs inode, memfs alone (B)", lib: fig{"Memory/memfs/inode", "B/inode"},
 		peer: fig{"Memory/afero-memmap/inode", "B/inode"}, peerName: "afero MemMapFs", kind: atMost, k: 200},
 }
 
