@@ -15,8 +15,9 @@
 //     against the kernel;
 //   - BenchmarkMountInfo: rendering mountinfo with 1,000 mounts, against
 //     reading the kernel's;
-//   - BenchmarkMemory: live heap per bind mount and per memfs inode,
-//     against MemMapFs and go-billy per file.
+//   - BenchmarkMemory: live heap per bind mount and per memfs inode
+//     (with its vfs dentry, and on memfs alone), against MemMapFs and
+//     go-billy per file.
 //
 // Run them with
 //

@@ -19,7 +19,7 @@ const firstCookie = 2
 // entry sorts after every existing one. holes counts the tombstones.
 type dirData struct {
 	parent *node // the directory holding this one; the root is its own parent
-	names  map[string]*dirent
+	names  nameIndex
 	order  []*dirent
 	holes  int
 	next   uint64
@@ -32,7 +32,7 @@ type dirent struct {
 }
 
 func (d *dirData) lookup(name string) *node {
-	if e := d.names[name]; e != nil {
+	if e := d.names.find(name); e != nil {
 		return e.n
 	}
 	return nil
@@ -41,16 +41,12 @@ func (d *dirData) lookup(name string) *node {
 func (d *dirData) add(name string, n *node) {
 	e := &dirent{name: name, cookie: d.next, n: n}
 	d.next++
-	if d.names == nil {
-		d.names = make(map[string]*dirent)
-	}
-	d.names[name] = e
+	d.names.insert(e)
 	d.order = append(d.order, e)
 }
 
 func (d *dirData) remove(name string) {
-	e := d.names[name]
-	delete(d.names, name)
+	e := d.names.remove(name)
 	e.n = nil // a tombstone: it keeps its cookie, so order stays sorted
 	d.holes++
 	if d.holes > 16 && d.holes > len(d.order)/2 {
@@ -72,7 +68,7 @@ func (d *dirData) index(cookie uint64) int {
 	return sort.Search(len(d.order), func(i int) bool { return d.order[i].cookie >= cookie })
 }
 
-func (d *dirData) empty() bool { return len(d.names) == 0 }
+func (d *dirData) empty() bool { return d.names.n == 0 }
 
 // dirOf returns n's directory data, or ENOTDIR. It also refuses names
 // that no directory holds. mu is held.
@@ -115,7 +111,7 @@ func (n *node) unlinkEntry(name string, c *node) {
 	n.d.remove(name)
 	n.size.Add(-(bogoDirentSize))
 	n.touchCM()
-	c.ctime.Store(n.ctime.Load())
+	c.storeTime(iCtime, n.loadTime(iCtime))
 	c.nlink.Add(^uint32(0))
 }
 
@@ -185,7 +181,7 @@ func (n *node) Mknod(name string, o vfs.CreateOpts) (vfs.Inode, error) {
 	defer n.fs.unlock()
 	return n.create(name, o, mode.Type()|mode&0o7777, func(c *node) error {
 		if t := mode.Type(); t == vfs.ModeCharDevice || t == vfs.ModeBlockDevice {
-			c.rdev = o.Rdev
+			c.extra().rdev = o.Rdev
 		}
 		return nil
 	})
@@ -211,7 +207,7 @@ func (n *node) Symlink(name, target string, o vfs.CreateOpts) (vfs.Inode, error)
 			c.flags |= longLink
 			c.syncBlocks()
 		}
-		c.target = target
+		c.extra().target = target
 		c.size.Store(int64(len(target)))
 		return nil
 	})
@@ -243,7 +239,7 @@ func (n *node) Link(name string, target vfs.Inode) error {
 		return err
 	}
 	n.link(name, c)
-	c.ctime.Store(n.ctime.Load())
+	c.storeTime(iCtime, n.loadTime(iCtime))
 	c.nlink.Add(1)
 	return nil
 }
@@ -405,8 +401,8 @@ func (n *node) Rename(oldName string, newDir vfs.Inode, newName string, flags ui
 // exchange swaps the inodes behind oldName in n and newName in nd; each
 // name keeps its readdir cookie. mu is held.
 func (n *node) exchange(oldName string, nd *node, newName string, src, dst *node) {
-	n.d.names[oldName].n = dst
-	nd.d.names[newName].n = src
+	n.d.names.find(oldName).n = dst
+	nd.d.names.find(newName).n = src
 	if n != nd {
 		switch {
 		case src.mode.Load().IsDir() && !dst.mode.Load().IsDir():
@@ -431,12 +427,12 @@ func (n *node) exchange(oldName string, nd *node, newName string, src, dst *node
 // the one it replaced or was exchanged with. mu is held.
 func renameTimes(oldDir, newDir, src, dst *node) {
 	now := vfs.Now()
-	oldDir.mtime.Store(now)
-	oldDir.ctime.Store(now)
-	newDir.mtime.Store(now)
-	newDir.ctime.Store(now)
-	src.ctime.Store(now)
+	oldDir.storeTime(iMtime, now)
+	oldDir.storeTime(iCtime, now)
+	newDir.storeTime(iMtime, now)
+	newDir.storeTime(iCtime, now)
+	src.storeTime(iCtime, now)
 	if dst != nil {
-		dst.ctime.Store(now)
+		dst.storeTime(iCtime, now)
 	}
 }

@@ -89,7 +89,7 @@ func (f *file) ReadAt(p []byte, off int64) (int, error) {
 		pos := off + int64(done)
 		idx, in := pos/pageSize, int(pos%pageSize)
 		chunk := min(len(p)-done, pageSize-in)
-		if pg := n.pages[idx]; pg != nil {
+		if pg := n.pages()[idx]; pg != nil {
 			copy(p[done:done+chunk], pg[in:])
 		} else {
 			clear(p[done : done+chunk])
@@ -143,16 +143,17 @@ func (f *file) WriteAt(p []byte, off int64) (int, error) {
 		pos := off + int64(done)
 		idx, in := pos/pageSize, int(pos%pageSize)
 		chunk := min(len(p)-done, pageSize-in)
-		pg := n.pages[idx]
+		pg := n.pages()[idx]
 		if pg == nil {
 			if !n.fs.allocBlock() {
 				break
 			}
 			pg = new(page)
-			if n.pages == nil {
-				n.pages = make(map[int64]*page)
+			x := n.extra()
+			if x.pages == nil {
+				x.pages = make(map[int64]*page)
 			}
-			n.pages[idx] = pg
+			x.pages[idx] = pg
 		}
 		copy(pg[in:], p[done:done+chunk])
 		done += chunk
@@ -171,21 +172,21 @@ func (f *file) WriteAt(p []byte, off int64) (int, error) {
 // freed and the tail of a partial last page is zeroed, so that growing
 // the file again reads zeros. mu is held.
 func (n *node) truncate(size int64) {
-	if size < n.size.Load() {
+	if pages := n.pages(); size < n.size.Load() && pages != nil {
 		keep := (size + pageSize - 1) / pageSize
-		for idx := range n.pages {
+		for idx := range pages {
 			if idx >= keep {
-				delete(n.pages, idx)
+				delete(pages, idx)
 				n.fs.freeBlocks(1)
 			}
 		}
 		if in := size % pageSize; in != 0 {
-			if pg := n.pages[size/pageSize]; pg != nil {
+			if pg := pages[size/pageSize]; pg != nil {
 				clear(pg[in:])
 			}
 		}
-		if len(n.pages) == 0 {
-			n.pages = nil
+		if len(pages) == 0 {
+			n.x.pages = nil
 		}
 		n.syncBlocks()
 	}

@@ -11,15 +11,25 @@ import (
 // size limit and st_blocks.
 const shortSymlinkLen = 128
 
-// node is an inode of any type. One struct serves every type so that an
-// inode is a single allocation; the type-specific fields of other types
-// stay zero (a regular file is 152 bytes on 64-bit machines, plus its
-// pages). Every field is guarded by fs.mu; the attributes Getattr reports
-// are also atomic, so that Getattr may read them without fs.mu (see
-// FS.seq): they change only with fs.mu held exclusively.
+// node is an inode of any type. One struct serves every type, with what
+// only some inodes need (data pages, extended attributes, a symlink's
+// target, a device number) in a nodeExtra allocated on first use, so that
+// an empty regular file is a single allocation of 112 bytes on 64-bit
+// machines. Every field is guarded by fs.mu; the attributes Getattr
+// reports are also atomic, so that Getattr may read them without fs.mu
+// (see FS.seq): they change only with fs.mu held exclusively.
 type node struct {
 	fs    *FS
-	ino   uint64 // set before the node is published
+	ino   uint64        // set before the node is published
+	size  atomic.Int64  // st_size: file length, 40+20/entry for a directory, target length
+	nblks atomic.Uint64 // blocks(), kept by syncBlocks for Getattr
+	d     *dirData      // directory
+	x     *nodeExtra    // nil until needed (see extra)
+	// The atime, mtime and ctime (iAtime...), each's seconds and
+	// nanoseconds read and written atomically, the nanoseconds in 32
+	// bits; FS.seq makes a reader see both halves of one value.
+	sec   [3]atomic.Int64
+	nsec  [3]atomic.Uint32
 	mode  atomicMode
 	nlink atomic.Uint32
 	uid   atomic.Uint32
@@ -27,17 +37,41 @@ type node struct {
 	opens int32 // open Files
 	pins  int32 // holders in the vfs layer (vfs.Pinner)
 	flags nodeFlags
-	size  atomic.Int64  // st_size: file length, 40+20/entry for a directory, target length
-	nblks atomic.Uint64 // blocks(), kept by syncBlocks for Getattr
+}
 
-	atime, mtime, ctime atomicTime
-
-	xattrs *xattrSet // nil when there are none
-
+// nodeExtra is what only some nodes have. A device node's is set before
+// the node is published, and its rdev never changes (Getattr reads it
+// without fs.mu); the other fields are guarded by fs.mu.
+type nodeExtra struct {
 	pages  map[int64]*page // regular file: data pages by index; nil when empty
-	d      *dirData        // directory
+	xattrs *xattrSet       // nil when there are none
 	target string          // symbolic link
-	rdev   uint64          // device node; set before the node is published
+	rdev   uint64          // device node
+}
+
+// extra returns n's nodeExtra, allocating it on first use. mu is held.
+func (n *node) extra() *nodeExtra {
+	if n.x == nil {
+		n.x = &nodeExtra{}
+	}
+	return n.x
+}
+
+// pages returns a regular file's data pages (nil when it has none). mu
+// is held.
+func (n *node) pages() map[int64]*page {
+	if n.x == nil {
+		return nil
+	}
+	return n.x.pages
+}
+
+// xattrs returns n's extended attributes, or nil. mu is held.
+func (n *node) xattrs() *xattrSet {
+	if n.x == nil {
+		return nil
+	}
+	return n.x.xattrs
 }
 
 // atomicMode is a vfs.Mode read and written atomically.
@@ -46,17 +80,22 @@ type atomicMode struct{ v atomic.Uint32 }
 func (m *atomicMode) Load() vfs.Mode   { return vfs.Mode(m.v.Load()) }
 func (m *atomicMode) Store(x vfs.Mode) { m.v.Store(uint32(x)) }
 
-// atomicTime is a vfs.Timespec whose halves are read and written
-// atomically; FS.seq makes a reader see both halves of one value.
-type atomicTime struct{ sec, nsec atomic.Int64 }
+// The times of a node, indices of node.sec and node.nsec.
+const (
+	iAtime = iota
+	iMtime
+	iCtime
+)
 
-func (t *atomicTime) Load() vfs.Timespec {
-	return vfs.Timespec{Sec: t.sec.Load(), Nsec: t.nsec.Load()}
+// loadTime returns time i.
+func (n *node) loadTime(i int) vfs.Timespec {
+	return vfs.Timespec{Sec: n.sec[i].Load(), Nsec: int64(n.nsec[i].Load())}
 }
 
-func (t *atomicTime) Store(x vfs.Timespec) {
-	t.sec.Store(x.Sec)
-	t.nsec.Store(x.Nsec)
+// storeTime sets time i; x.Nsec is in [0, 1e9) (Setattr refuses others).
+func (n *node) storeTime(i int, x vfs.Timespec) {
+	n.sec[i].Store(x.Sec)
+	n.nsec[i].Store(uint32(x.Nsec))
 }
 
 type nodeFlags uint8
@@ -85,9 +124,12 @@ func (fsys *FS) newNode(mode vfs.Mode, uid, gid uint32) (*node, error) {
 	n.nlink.Store(1)
 	n.uid.Store(uid)
 	n.gid.Store(gid)
-	n.atime.Store(now)
-	n.mtime.Store(now)
-	n.ctime.Store(now)
+	n.storeTime(iAtime, now)
+	n.storeTime(iMtime, now)
+	n.storeTime(iCtime, now)
+	if t := mode.Type(); t == vfs.ModeCharDevice || t == vfs.ModeBlockDevice {
+		n.x = &nodeExtra{} // for rdev, which Getattr reads without mu
+	}
 	if mode.IsDir() {
 		n.nlink.Store(2)
 		n.size.Store(2 * bogoDirentSize)
@@ -105,7 +147,9 @@ func (n *node) maybeEvict() {
 		return
 	}
 	n.fs.freeBlocks(n.blocks())
-	n.pages = nil
+	if n.x != nil {
+		n.x.pages = nil
+	}
 	n.flags &^= longLink
 	n.syncBlocks()
 	if n.flags&evicted != 0 {
@@ -113,8 +157,8 @@ func (n *node) maybeEvict() {
 	}
 	n.flags |= evicted
 	space := uint64(bogoInodeSize)
-	if n.xattrs != nil {
-		for _, x := range n.xattrs.list {
+	if xs := n.xattrs(); xs != nil {
+		for _, x := range xs.list {
 			space += xattrSpace(x.name, len(x.value))
 		}
 	}
@@ -139,7 +183,7 @@ func (n *node) refundIspace(size uint64) {
 
 // blocks returns the pages the node holds. mu is held.
 func (n *node) blocks() uint64 {
-	b := uint64(len(n.pages))
+	b := uint64(len(n.pages()))
 	if n.flags&longLink != 0 {
 		b++
 	}
@@ -153,29 +197,41 @@ func (n *node) syncBlocks() { n.nblks.Store(n.blocks()) }
 // touchCM sets ctime and mtime to now. mu is held.
 func (n *node) touchCM() {
 	now := vfs.Now()
-	n.mtime.Store(now)
-	n.ctime.Store(now)
+	n.storeTime(iMtime, now)
+	n.storeTime(iCtime, now)
 }
 
 // Getattr returns the inode's attributes. It reads them without fs.mu
 // while no change of the filesystem overlaps (see FS.seq), and under it
 // otherwise; each try sets every field of the result, in place.
 func (n *node) Getattr() (a vfs.Attr, err error) {
+	n.getattr(&a)
+	return a, nil
+}
+
+// GetattrInto is Getattr storing into *a (vfs.AttrInto).
+func (n *node) GetattrInto(a *vfs.Attr) error {
+	n.getattr(a)
+	return nil
+}
+
+// getattr stores a consistent snapshot of the attributes in *a: read
+// within an unchanged fs.seq, or under fs.mu after two tries that raced.
+func (n *node) getattr(a *vfs.Attr) {
 	fsys := n.fs
 	for range 2 {
 		seq := fsys.seq.Load()
 		if seq&1 != 0 {
 			break
 		}
-		n.attrInto(&a)
+		n.attrInto(a)
 		if fsys.seq.Load() == seq {
-			return a, nil
+			return
 		}
 	}
 	fsys.mu.RLock()
-	n.attrInto(&a)
+	n.attrInto(a)
 	fsys.mu.RUnlock()
-	return a, nil
 }
 
 // attrInto stores the attributes in *a, field by field; consistent under
@@ -186,13 +242,17 @@ func (n *node) attrInto(a *vfs.Attr) {
 	a.Nlink = n.nlink.Load()
 	a.UID = n.uid.Load()
 	a.GID = n.gid.Load()
-	a.Rdev = n.rdev
+	if t := a.Mode.Type(); t == vfs.ModeCharDevice || t == vfs.ModeBlockDevice {
+		a.Rdev = n.x.rdev
+	} else {
+		a.Rdev = 0
+	}
 	a.Size = n.size.Load()
 	a.Blocks = int64(n.nblks.Load()) * (pageSize / 512)
 	a.Blksize = pageSize
-	a.Atime = n.atime.Load()
-	a.Mtime = n.mtime.Load()
-	a.Ctime = n.ctime.Load()
+	a.Atime = n.loadTime(iAtime)
+	a.Mtime = n.loadTime(iMtime)
+	a.Ctime = n.loadTime(iCtime)
 }
 
 // Setattr applies s as Linux's shmem_setattr after notify_change: the
@@ -203,6 +263,14 @@ func (n *node) attrInto(a *vfs.Attr) {
 // now too. Truncation frees whole pages past the end and zeroes the tail
 // of the last; growth allocates nothing.
 func (n *node) Setattr(s *vfs.SetAttr) error {
+	for _, t := range [...]struct {
+		bit vfs.SetAttrMask
+		ts  vfs.Timespec
+	}{{vfs.SetAtime, s.Atime}, {vfs.SetMtime, s.Mtime}, {vfs.SetCtime, s.Ctime}} {
+		if s.Mask&t.bit != 0 && (t.ts.Nsec < 0 || t.ts.Nsec >= 1e9) {
+			return vfs.EINVAL // as utimensat(2)
+		}
+	}
 	fsys := n.fs
 	fsys.lock()
 	defer fsys.unlock()
@@ -228,18 +296,18 @@ func (n *node) Setattr(s *vfs.SetAttr) error {
 	}
 	now := vfs.Now()
 	if s.Mask&vfs.SetAtime != 0 {
-		n.atime.Store(s.Atime)
+		n.storeTime(iAtime, s.Atime)
 	}
 	switch {
 	case s.Mask&vfs.SetMtime != 0:
-		n.mtime.Store(s.Mtime)
+		n.storeTime(iMtime, s.Mtime)
 	case s.Mask&vfs.SetSize != 0:
-		n.mtime.Store(now)
+		n.storeTime(iMtime, now)
 	}
 	if s.Mask&vfs.SetCtime != 0 {
-		n.ctime.Store(s.Ctime)
+		n.storeTime(iCtime, s.Ctime)
 	} else {
-		n.ctime.Store(now)
+		n.storeTime(iCtime, now)
 	}
 	return nil
 }
@@ -251,7 +319,7 @@ func (n *node) Readlink() (string, error) {
 	if !n.mode.Load().IsSymlink() {
 		return "", vfs.EINVAL
 	}
-	return n.target, nil
+	return n.x.target, nil
 }
 
 // checkName rejects names no directory may hold: ENAMETOOLONG past

@@ -311,7 +311,7 @@ func (m *model) check(t *rapid.T) {
 			n := m.lookupFile(t, d, name).(*node)
 			if !e.dir && !seen[n] {
 				seen[n] = true
-				pages += uint64(len(n.pages))
+				pages += uint64(len(n.pages()))
 			}
 		}
 	}

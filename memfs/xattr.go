@@ -72,9 +72,9 @@ func (n *node) Getxattr(name string) ([]byte, error) {
 	if err := n.checkXattrName(name, false); err != nil {
 		return nil, err
 	}
-	if n.xattrs != nil {
-		if i, ok := n.xattrs.find(name); ok {
-			return slices.Clone(n.xattrs.list[i].value), nil
+	if xs := n.xattrs(); xs != nil {
+		if i, ok := xs.find(name); ok {
+			return slices.Clone(xs.list[i].value), nil
 		}
 	}
 	return nil, vfs.ENODATA
@@ -103,10 +103,11 @@ func (n *node) Setxattr(name string, value []byte, flags int) error {
 	if err := n.chargeIspace(space); err != nil {
 		return err
 	}
-	if n.xattrs == nil {
-		n.xattrs = &xattrSet{}
+	x := n.extra()
+	if x.xattrs == nil {
+		x.xattrs = &xattrSet{}
 	}
-	s := n.xattrs
+	s := x.xattrs
 	i, ok := s.find(name)
 	switch {
 	case ok && flags&vfs.XATTR_CREATE != 0:
@@ -121,7 +122,7 @@ func (n *node) Setxattr(name string, value []byte, flags int) error {
 	default:
 		s.list = slices.Insert(s.list, i, xattr{name: name, value: slices.Clone(value)})
 	}
-	n.ctime.Store(vfs.Now())
+	n.storeTime(iCtime, vfs.Now())
 	return nil
 }
 
@@ -130,11 +131,12 @@ func (n *node) Setxattr(name string, value []byte, flags int) error {
 func (n *node) Listxattr() ([]string, error) {
 	n.fs.mu.RLock()
 	defer n.fs.mu.RUnlock()
-	if n.xattrs == nil {
+	xs := n.xattrs()
+	if xs == nil {
 		return nil, nil
 	}
-	names := make([]string, len(n.xattrs.list))
-	for i, x := range n.xattrs.list {
+	names := make([]string, len(xs.list))
+	for i, x := range xs.list {
 		names[i] = x.name
 	}
 	return names, nil
@@ -147,10 +149,10 @@ func (n *node) Removexattr(name string) error {
 	if err := n.checkXattrName(name, true); err != nil {
 		return err
 	}
-	if n.xattrs == nil {
+	s := n.xattrs()
+	if s == nil {
 		return vfs.ENODATA
 	}
-	s := n.xattrs
 	i, ok := s.find(name)
 	if !ok {
 		return vfs.ENODATA
@@ -158,8 +160,8 @@ func (n *node) Removexattr(name string) error {
 	n.refundIspace(xattrSpace(name, len(s.list[i].value)))
 	s.list = slices.Delete(s.list, i, i+1)
 	if len(s.list) == 0 {
-		n.xattrs = nil
+		n.x.xattrs = nil
 	}
-	n.ctime.Store(vfs.Now())
+	n.storeTime(iCtime, vfs.Now())
 	return nil
 }

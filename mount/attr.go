@@ -10,15 +10,31 @@ type Stat struct {
 }
 
 func statOf(l Location) (st Stat, err error) {
-	err = statInto(&st, l)
+	err = statFill(&st, l)
 	return st, err
 }
 
-// statInto fills *st with what stat(2) reports for l, in place (a Stat is
-// too large to copy freely on the stat path); *st is zero on error.
-func statInto(st *Stat, l Location) error {
+// statFill fills *st with what stat(2) reports for l, in place (a Stat is
+// too large to copy freely on the stat path); *st is zero on error. st
+// does not escape, so that Stat's result stays on the stack.
+func statFill(st *Stat, l Location) error {
 	var err error
 	if st.Attr, err = l.Dentry.Inode().Getattr(); err != nil {
+		*st = Stat{}
+		return err
+	}
+	st.Dev = l.Dentry.Superblock().Dev()
+	return nil
+}
+
+// statInto is statFill for a *st already on the heap, which the
+// filesystem may fill directly (vfs.AttrInto).
+func statInto(st *Stat, l Location) error {
+	in, ok := l.Dentry.Inode().(vfs.AttrInto)
+	if !ok {
+		return statFill(st, l)
+	}
+	if err := in.GetattrInto(&st.Attr); err != nil {
 		*st = Stat{}
 		return err
 	}
@@ -30,7 +46,7 @@ func statInto(st *Stat, l Location) error {
 func (c *FsContext) Stat(path string) (st Stat, err error) {
 	l, err := c.Resolve(path, true)
 	if err == nil {
-		err = statInto(&st, l)
+		err = statFill(&st, l)
 	}
 	return st, err
 }
@@ -39,9 +55,33 @@ func (c *FsContext) Stat(path string) (st Stat, err error) {
 func (c *FsContext) Lstat(path string) (st Stat, err error) {
 	l, err := c.Resolve(path, false)
 	if err == nil {
-		err = statInto(&st, l)
+		err = statFill(&st, l)
 	}
 	return st, err
+}
+
+// StatInto is Stat storing into *st, as stat(2) fills the caller's
+// buffer: with a filesystem that implements vfs.AttrInto the attributes
+// are written into *st directly, with no copy through a returned value.
+// *st is handed to the filesystem, so it lives on the heap: reuse one
+// across calls. *st is zero on error.
+func (c *FsContext) StatInto(path string, st *Stat) error {
+	l, err := c.Resolve(path, true)
+	if err != nil {
+		*st = Stat{}
+		return err
+	}
+	return statInto(st, l)
+}
+
+// LstatInto is Lstat storing into *st (see StatInto).
+func (c *FsContext) LstatInto(path string, st *Stat) error {
+	l, err := c.Resolve(path, false)
+	if err != nil {
+		*st = Stat{}
+		return err
+	}
+	return statInto(st, l)
 }
 
 // Readlink is readlink(2); EINVAL when path is not a symbolic link.

@@ -58,7 +58,7 @@ type Kernel struct {
 	devMinors  ida.Allocator
 	nextUnique uint64
 	hash       mountHash
-	mountsOn   map[*vfs.Dentry][]*Mountpoint // the mounts hashed on each dentry
+	mountsOn   map[*vfs.Dentry]*Mountpoint // the first of the mounts hashed on each dentry (a ring through onNext)
 	sbs        map[vfs.Filesystem]*superblock
 	mountMax   int
 
@@ -91,7 +91,7 @@ type superblock struct {
 func NewKernel() *Kernel {
 	k := &Kernel{
 		types:    make(map[string]fsType),
-		mountsOn: make(map[*vfs.Dentry][]*Mountpoint),
+		mountsOn: make(map[*vfs.Dentry]*Mountpoint),
 		sbs:      make(map[vfs.Filesystem]*superblock),
 		mountMax: DefaultMountMax,
 		pipes:    make(map[vfs.Inode]*pipe),

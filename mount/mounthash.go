@@ -80,7 +80,15 @@ func (h *mountHash) insert(key hashKey, m *Mountpoint) {
 		t = h.resize(t, 2)
 	}
 	b := &t.buckets[hashOf(key)&t.mask]
-	b.Store(&hashNode{key: key, m: m, next: b.Load()})
+	// A published node is never written again (readers traverse chains
+	// without a lock), so m's own node serves its first insertion only:
+	// its m field, nil until then, is never cleared.
+	n := &m.hnode
+	if n.m != nil {
+		n = new(hashNode)
+	}
+	*n = hashNode{key: key, m: m, next: b.Load()}
+	b.Store(n)
 	h.count++
 }
 

@@ -20,7 +20,6 @@ import (
 // refer to it and is freed with the last.
 type Mountpoint struct {
 	k        *Kernel
-	id       uint32 // the mount ID, shown in mountinfo
 	uniqueID uint64 // creation order, never reused; mountinfo's order
 	sb       *superblock
 	root     *vfs.Dentry
@@ -34,12 +33,17 @@ type Mountpoint struct {
 	// Kernel.seq to notice. Set them with setMountpoint.
 	parent     atomic.Pointer[Mountpoint]
 	mountpoint atomic.Pointer[vfs.Dentry]
+	id         uint32        // the mount ID, shown in mountinfo
 	flags      atomic.Uint32 // per-mount flags (mnt*); read without the mount lock
 
 	// Guarded by Kernel.mu.
 	ns       *Namespace
 	children []*Mountpoint
-	prop     propagation.Node[*Mountpoint]
+	// onNext and onPrev link the mounts hashed on one dentry in a ring,
+	// in the order they were hashed (see Kernel.mountsOn); nil while m
+	// is not hashed.
+	onNext, onPrev *Mountpoint
+	prop           propagation.Node[*Mountpoint]
 
 	// Scratch state of one umount (propagate_umount), false otherwise.
 	umounting bool // MNT_UMOUNT: going away with this umount
@@ -53,6 +57,10 @@ type Mountpoint struct {
 
 	// writers counts the files open for writing through this mount.
 	writers atomic.Int64
+
+	// hnode is the mount hash node of m's first insertion, allocated
+	// with m (see mountHash.insert); later insertions allocate their own.
+	hnode hashNode
 
 	// users counts the Locations held on this mount by open files,
 	// working directories and roots: what makes umount2 fail with EBUSY.
@@ -151,6 +159,9 @@ func (k *Kernel) unlinkChild(m *Mountpoint) {
 func removeChild(children []*Mountpoint, m *Mountpoint) []*Mountpoint {
 	if len(children) > 0 && children[0] == m {
 		children[0] = nil
+		if len(children) == 1 {
+			return children[:0] // keeps the capacity for the next one
+		}
 		return children[1:]
 	}
 	for i := len(children) - 1; i >= 0; i-- {
@@ -189,7 +200,14 @@ func treeSize(m *Mountpoint) int {
 func (k *Kernel) hashMount(m *Mountpoint) {
 	d := m.mountpoint.Load()
 	k.hash.insert(hashKey{m.parent.Load(), d}, m)
-	k.mountsOn[d] = append(k.mountsOn[d], m)
+	if first := k.mountsOn[d]; first != nil {
+		last := first.onPrev
+		m.onPrev, m.onNext = last, first
+		last.onNext, first.onPrev = m, m
+	} else {
+		m.onPrev, m.onNext = m, m
+		k.mountsOn[d] = m
+	}
 	d.AddMount(1)
 }
 
@@ -197,13 +215,30 @@ func (k *Kernel) hashMount(m *Mountpoint) {
 func (k *Kernel) unhashMount(m *Mountpoint) {
 	d := m.mountpoint.Load()
 	k.hash.delete(hashKey{m.parent.Load(), d})
-	on := removeChild(k.mountsOn[d], m)
-	if len(on) == 0 {
+	if next := m.onNext; next == m {
 		delete(k.mountsOn, d)
 	} else {
-		k.mountsOn[d] = on
+		if k.mountsOn[d] == m {
+			k.mountsOn[d] = next
+		}
+		next.onPrev, m.onPrev.onNext = m.onPrev, next
 	}
+	m.onNext, m.onPrev = nil, nil
 	d.AddMount(-1)
+}
+
+// mountsOnList returns the mounts hashed on d, in the order they were
+// hashed. k.mu is held.
+func (k *Kernel) mountsOnList(d *vfs.Dentry) []*Mountpoint {
+	var list []*Mountpoint
+	first := k.mountsOn[d]
+	for m := first; m != nil; {
+		list = append(list, m)
+		if m = m.onNext; m == first {
+			break
+		}
+	}
+	return list
 }
 
 // isLocalMountpoint reports whether some mount of ns is mounted on d.
@@ -212,9 +247,13 @@ func (k *Kernel) isLocalMountpoint(ns *Namespace, d *vfs.Dentry) bool {
 	if d.Mounts() == 0 {
 		return false
 	}
-	for _, m := range k.mountsOn[d] {
+	first := k.mountsOn[d]
+	for m := first; m != nil; {
 		if m.ns == ns {
 			return true
+		}
+		if m = m.onNext; m == first {
+			break
 		}
 	}
 	return false

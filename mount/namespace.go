@@ -14,12 +14,15 @@ type Namespace struct {
 	root *Mountpoint
 
 	// mounts holds the attached mounts, and entries of removed ones until
-	// list tidies it; list returns them in creation order (uniqueID), the
-	// order mountinfo shows them in. Guarded by Kernel.mu.
+	// list or remove tidies it (remove does once they are half of it, so
+	// that mounting and unmounting over and over keeps it bounded);
+	// list returns them in creation order (uniqueID), the order
+	// mountinfo shows them in. Guarded by Kernel.mu.
 	mounts   []*Mountpoint
 	unsorted bool // mounts is not in uniqueID order
 	removed  int  // entries of mounts that left ns
 	mountMax int  // this namespace's mount limit; 0: the kernel's
+	pending  int  // mounts promised to ns by the mount event in progress (see countMounts)
 	// users counts the FsContexts in the namespace. Guarded by Kernel.mu.
 	users int
 }
@@ -45,9 +48,16 @@ func (ns *Namespace) add(m *Mountpoint) {
 	ns.mounts = append(ns.mounts, m)
 }
 
-// remove forgets m, which the caller then takes out of ns (m.ns = nil);
-// its entry goes at the next list. k.mu is held.
-func (ns *Namespace) remove(m *Mountpoint) { ns.removed++ }
+// remove takes m out of ns (m.ns = nil); its entry goes at the next list,
+// or now when the entries of removed mounts are at least half of them.
+// k.mu is held.
+func (ns *Namespace) remove(m *Mountpoint) {
+	m.ns = nil
+	ns.removed++
+	if ns.removed >= 32 && ns.removed*2 >= len(ns.mounts) {
+		ns.tidy()
+	}
+}
 
 // count returns the number of mounts in ns. k.mu is held.
 func (ns *Namespace) count() int { return len(ns.mounts) - ns.removed }
@@ -58,21 +68,27 @@ func (ns *Namespace) count() int { return len(ns.mounts) - ns.removed }
 // or for reading with nothing to tidy (only writers add and remove).
 func (ns *Namespace) list() []*Mountpoint {
 	if ns.removed > 0 {
-		live := ns.mounts[:0]
-		for _, m := range ns.mounts {
-			if m.ns == ns {
-				live = append(live, m)
-			}
-		}
-		clear(ns.mounts[len(live):])
-		ns.mounts = live
-		ns.removed = 0
+		ns.tidy()
 	}
 	if ns.unsorted {
 		slices.SortFunc(ns.mounts, byUniqueID)
 		ns.unsorted = false
 	}
 	return ns.mounts
+}
+
+// tidy drops the entries of removed mounts from ns.mounts, keeping the
+// order of the others. k.mu is held for writing.
+func (ns *Namespace) tidy() {
+	live := ns.mounts[:0]
+	for _, m := range ns.mounts {
+		if m.ns == ns {
+			live = append(live, m)
+		}
+	}
+	clear(ns.mounts[len(live):])
+	ns.mounts = live
+	ns.removed = 0
 }
 
 // Count returns the number of mounts in ns.

@@ -114,15 +114,29 @@ func (k *Kernel) copyTreeFlags(old *Mountpoint, root *vfs.Dentry, flags propagat
 	return top
 }
 
+// pendingMounts records the namespaces that the current event has
+// promised mounts to (in their pending fields), to clear them at its end.
+type pendingMounts struct{ touched []*Namespace }
+
+// done clears the promises. k.mu is held.
+func (p *pendingMounts) done() {
+	for _, ns := range p.touched {
+		ns.pending = 0
+	}
+}
+
 // countMounts checks that adding the tree m to ns keeps ns within the
 // mount limit, counting mounts already promised to ns by the same event
 // (count_mounts). k.mu is held.
-func (k *Kernel) countMounts(ns *Namespace, m *Mountpoint, pending map[*Namespace]int) error {
+func (k *Kernel) countMounts(ns *Namespace, m *Mountpoint, p *pendingMounts) error {
 	n := treeSize(m)
-	if ns.count()+pending[ns]+n > ns.limit() {
+	if ns.count()+ns.pending+n > ns.limit() {
 		return vfs.ENOSPC
 	}
-	pending[ns] += n
+	if ns.pending == 0 {
+		p.touched = append(p.touched, ns)
+	}
+	ns.pending += n
 	return nil
 }
 
@@ -160,7 +174,7 @@ func findMaster(m, lastCopy, original *Mountpoint) *Mountpoint {
 // of dest get when source is attached at dentry d of dest (propagate_mnt).
 // Each copy has its parent and mountpoint set but is not attached; they
 // are returned in the order they were made. k.mu is held.
-func (k *Kernel) propagateMount(dest *Mountpoint, d *vfs.Dentry, source *Mountpoint, pending map[*Namespace]int) ([]*Mountpoint, error) {
+func (k *Kernel) propagateMount(dest *Mountpoint, d *vfs.Dentry, source *Mountpoint, pending *pendingMounts) ([]*Mountpoint, error) {
 	var copies []*Mountpoint
 	origin := &dest.prop
 	if mm := origin.Master(); mm != nil {
@@ -232,7 +246,8 @@ func (k *Kernel) attachRecursive(source *Mountpoint, dest Location, moving bool)
 	if tuckAt.Dead() {
 		return vfs.ENOENT
 	}
-	pending := map[*Namespace]int{}
+	pending := &pendingMounts{}
+	defer pending.done()
 	if !moving {
 		if err := k.countMounts(dest.Mount.ns, source, pending); err != nil {
 			return err

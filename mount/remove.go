@@ -256,10 +256,10 @@ func (k *Kernel) detachMountsOn(d *vfs.Dentry) {
 	k.lockMounts()
 	defer k.unlockMounts()
 	for {
-		on := k.mountsOn[d]
-		if len(on) == 0 {
+		first := k.mountsOn[d]
+		if first == nil {
 			return
 		}
-		k.umountConnected(on[0])
+		k.umountConnected(first)
 	}
 }

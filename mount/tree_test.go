@@ -25,6 +25,11 @@ func checkInvariants(t require.TestingT, k *Kernel, nss ...*Namespace) {
 	}
 	for d, n := range onDentry {
 		ensure(t, n == d.Mounts(), "mount count of a dentry: %d, want %d", d.Mounts(), n)
+		list := k.mountsOnList(d)
+		ensure(t, len(list) == int(n), "mounts listed on a dentry: %d, want %d", len(list), n)
+		for _, m := range list {
+			ensure(t, m.onNext.onPrev == m && m.onPrev.onNext == m, "ring of the mounts on a dentry broken at %d", m.id)
+		}
 	}
 }
 
@@ -41,7 +46,7 @@ func checkTree(t require.TestingT, k *Kernel, ns *Namespace, onDentry map[*vfs.D
 			h := k.hash.lookup(hashKey{m.parent.Load(), m.mountpoint.Load()})
 			ensure(t, h == m, "mount %d is hashed at its place (found %v)", m.id, idOf(h))
 			ensure(t, slices.Contains(m.parent.Load().children, m), "mount %d is its parent's child", m.id)
-			ensure(t, slices.Contains(k.mountsOn[m.mountpoint.Load()], m), "mount %d is on its dentry", m.id)
+			ensure(t, slices.Contains(k.mountsOnList(m.mountpoint.Load()), m), "mount %d is on its dentry", m.id)
 			onDentry[m.mountpoint.Load()]++
 		}
 		for _, c := range m.children {

@@ -72,7 +72,6 @@ func (k *Kernel) umountTree(m *Mountpoint, propagate bool) {
 		}
 		if p.ns != nil {
 			p.ns.remove(p)
-			p.ns = nil
 		}
 		propagation.Change(&k.groups, &p.prop, propagation.Private)
 	}
@@ -252,7 +251,6 @@ func (k *Kernel) umountConnected(m *Mountpoint) {
 	for _, p := range set {
 		if p.ns != nil {
 			p.ns.remove(p)
-			p.ns = nil
 		}
 		propagation.Change(&k.groups, &p.prop, propagation.Private)
 	}

@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -268,7 +269,7 @@ func (d *Dentry) lookupLocked(name string) (*Dentry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.addChild(name, ino)
+	return d.addChild(strings.Clone(name), ino)
 }
 
 // Lookup returns the child of directory d called name, which must be a
@@ -323,7 +324,10 @@ func (d *Dentry) Cached(name string) *Dentry {
 }
 
 // create runs op to make the entry name in d and caches the result.
-func (d *Dentry) create(name string, typ Mode, op func() (Inode, error)) (*Dentry, error) {
+//
+// The new dentry and the backend get a copy of name, so that neither
+// keeps the caller's string (a path, typically) alive.
+func (d *Dentry) create(name string, typ Mode, op func(name string) (Inode, error)) (*Dentry, error) {
 	if !d.isDir {
 		return nil, ENOTDIR
 	}
@@ -337,7 +341,8 @@ func (d *Dentry) create(name string, typ Mode, op func() (Inode, error)) (*Dentr
 	} else if err != ENOENT {
 		return nil, err
 	}
-	ino, err := op()
+	name = strings.Clone(name)
+	ino, err := op(name)
 	if err != nil {
 		return nil, err
 	}
@@ -346,22 +351,22 @@ func (d *Dentry) create(name string, typ Mode, op func() (Inode, error)) (*Dentr
 
 // Create makes the regular file name in d.
 func (d *Dentry) Create(name string, o CreateOpts) (*Dentry, error) {
-	return d.create(name, ModeRegular, func() (Inode, error) { return d.inode.Create(name, o) })
+	return d.create(name, ModeRegular, func(name string) (Inode, error) { return d.inode.Create(name, o) })
 }
 
 // Mkdir makes the directory name in d.
 func (d *Dentry) Mkdir(name string, o CreateOpts) (*Dentry, error) {
-	return d.create(name, ModeDir, func() (Inode, error) { return d.inode.Mkdir(name, o) })
+	return d.create(name, ModeDir, func(name string) (Inode, error) { return d.inode.Mkdir(name, o) })
 }
 
 // Mknod makes the device node, FIFO or socket name in d.
 func (d *Dentry) Mknod(name string, o CreateOpts) (*Dentry, error) {
-	return d.create(name, o.Mode.Type(), func() (Inode, error) { return d.inode.Mknod(name, o) })
+	return d.create(name, o.Mode.Type(), func(name string) (Inode, error) { return d.inode.Mknod(name, o) })
 }
 
 // Symlink makes the symbolic link name in d, pointing to target.
 func (d *Dentry) Symlink(name, target string, o CreateOpts) (*Dentry, error) {
-	return d.create(name, ModeSymlink, func() (Inode, error) { return d.inode.Symlink(name, target, o) })
+	return d.create(name, ModeSymlink, func(name string) (Inode, error) { return d.inode.Symlink(name, target, o) })
 }
 
 // Link gives target, a non-directory of the same superblock, the extra
@@ -369,7 +374,7 @@ func (d *Dentry) Symlink(name, target string, o CreateOpts) (*Dentry, error) {
 // ENOENT for a dead d) first, then EXDEV across superblocks, EPERM for a
 // directory and ENOENT for a dead target.
 func (d *Dentry) Link(name string, target *Dentry) (*Dentry, error) {
-	return d.create(name, target.typ, func() (Inode, error) {
+	return d.create(name, target.typ, func(name string) (Inode, error) {
 		if target.sb != d.sb {
 			return nil, EXDEV
 		}
@@ -483,6 +488,9 @@ func (d *Dentry) Rename(oldName string, newDir *Dentry, newName string, flags ui
 	if newDir.sb != d.sb {
 		return EXDEV
 	}
+	// The dentries and the backend keep copies of the names, not the
+	// caller's strings.
+	oldName, newName = strings.Clone(oldName), strings.Clone(newName)
 	sb := d.sb
 	sb.renameMu.Lock()
 	defer sb.renameMu.Unlock()

@@ -106,6 +106,14 @@ type Inode interface {
 	Removexattr(name string) error
 }
 
+// AttrInto is implemented by an Inode that can store its attributes in
+// place: GetattrInto(a) is Getattr with the result in *a, which it must
+// not retain. A stat into a caller's buffer then copies the attributes
+// once, from the inode into the buffer.
+type AttrInto interface {
+	GetattrInto(a *Attr) error
+}
+
 // Pinner is implemented by an Inode whose storage must outlive its last
 // link while the vfs layer still holds it. Pin is called when the first
 // holder (an open file, a working directory, a root, a mount rooted at

@@ -35,6 +35,8 @@ type target struct {
 var targets = []target{
 	{what: "walk, 10 components, hit (issue 2)", lib: fig{"Stat10/mountkit", "ns/op"},
 		peer: fig{"Stat10/afero-memmap", "ns/op"}, peerName: "afero MemMapFs", kind: atLeast, k: 2},
+	{what: "walk, 10 components, hit, Stat() by value", lib: fig{"Stat10/mountkit-value", "ns/op"},
+		peer: fig{"Stat10/afero-memmap", "ns/op"}, peerName: "afero MemMapFs", kind: info},
 	{what: "walk, 10 components, hit: allocs", lib: fig{"Stat10/mountkit", "allocs/op"}, kind: atMost, k: 0},
 	{what: "walk, 10 components, hit", lib: fig{"Stat10/mountkit", "ns/op"},
 		peer: fig{"Stat10/go-billy-memfs", "ns/op"}, peerName: "go-billy memfs", kind: info},
@@ -65,7 +67,9 @@ var targets = []target{
 	{what: "mountinfo (ns/line)", lib: fig{"MountInfo/mountkit", "ns/line"},
 		peer: fig{"MountInfo/kernel", "ns/line"}, peerName: "kernel", kind: atMost, k: 300},
 	{what: "memory per mount (B)", lib: fig{"Memory/mountkit/mount", "B/mount"}, kind: atMost, k: 400},
-	{what: "memory per memfs inode (B)", lib: fig{"Memory/mountkit/inode", "B/inode"},
+	{what: "memory per memfs inode with its dentry (B)", lib: fig{"Memory/mountkit/inode", "B/inode"},
+		peer: fig{"Memory/afero-memmap/inode", "B/inode"}, peerName: "afero MemMapFs", kind: atMost, k: 200},
+	{what: "memory per memfs inode, memfs alone (B)", lib: fig{"Memory/memfs/inode", "B/inode"},
 		peer: fig{"Memory/afero-memmap/inode", "B/inode"}, peerName: "afero MemMapFs", kind: atMost, k: 200},
 }
 
