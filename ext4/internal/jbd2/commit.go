@@ -234,6 +234,7 @@ func (j *Journal) Checkpoint() (err error) {
 	}
 	j.sb.sequence = j.nextTID
 	j.sb.start = 0
+	j.sb.head = j.head // as jbd2_mark_journal_empty records it
 	if err := j.writeSuper(); err != nil {
 		return err
 	}
