@@ -237,7 +237,7 @@ func TestKernelReplaysOurCommit(t *testing.T) {
 				bs := fa.sb.blockSize
 				jsb := imgA[int(s.pblk)*bs : int(s.pblk)*bs+1024]
 				binary.BigEndian.PutUint32(jsb[0x28:], 0x10|0x2) // CSUM_V3 | 64BIT
-				jsb[0x50] = 4                                      // crc32c
+				jsb[0x50] = 4                                    // crc32c
 				clear(jsb[0xFC:0x100])
 				binary.BigEndian.PutUint32(jsb[0xFC:], crc32c(^uint32(0), jsb))
 			}
