@@ -140,9 +140,11 @@ func (f *FS) truncate(n *node, size int64) error {
 	if err := f.loadExtents(n); err != nil {
 		return err
 	}
-	if size < r.size {
+	// Blocks past the new end go whatever i_size said (rmdir has set a
+	// directory's size to 0 already).
+	{
 		cut := (uint64(size) + bs - 1) / bs
-		if rem := uint64(size) % bs; rem != 0 {
+		if rem := uint64(size) % bs; rem != 0 && size < r.size {
 			if i, _ := findExtent(n.ext, uint64(size)/bs); i >= 0 && !n.ext[i].unwritten {
 				e := n.ext[i]
 				if err := f.dev.writeBlocks(make([]byte, bs-rem), e.pblk+uint64(size)/bs-e.lblk, int(rem)); err != nil {

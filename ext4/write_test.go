@@ -24,8 +24,15 @@ func newImage(t testing.TB, size string, opts ...string) string {
 	return img
 }
 
+// tb is what testing.TB and rapid.T share that the helpers need.
+type tb interface {
+	Helper()
+	Errorf(format string, args ...any)
+	FailNow()
+}
+
 // fsck requires e2fsck -fn to find nothing wrong with img.
-func fsck(t testing.TB, img string) {
+func fsck(t tb, img string) {
 	t.Helper()
 	out, err := exec.Command("e2fsck", "-fn", img).CombinedOutput()
 	require.NoError(t, err, "e2fsck -fn:\n%s", out)
