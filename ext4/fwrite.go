@@ -126,16 +126,24 @@ func (f *FS) truncate(n *node, size int64) error {
 		return vfs.EFBIG
 	}
 	if r.flags&flagExtents == 0 {
-		if r.mode.IsSymlink() || r.mode.IsRegular() && r.size == 0 && r.blocks == 0 && size == 0 ||
-			!r.mode.IsRegular() && !r.mode.IsDir() {
-			// A fast symlink, device or empty file: no blocks to free.
-			if r.mode.IsSymlink() && r.blocks == 0 {
-				clear(r.iblock())
+		switch {
+		case r.mode.IsSymlink() && f.fastSymlink(r), !r.mode.IsRegular() && !r.mode.IsDir() && !r.mode.IsSymlink():
+			// A fast symlink or a device: no blocks.
+		case size == 0 && r.flags&flagInlineData == 0:
+			// A block map (ext2/ext3 file) freed whole.
+			if err := f.freeBlockMap(r); err != nil {
+				return err
 			}
-			r.size = size
-			return f.putInode(r)
+			clear(r.iblock())
+			r.blocks = 0
+			if r.fileACL != 0 {
+				r.blocks = int64(f.sb.blockSize / 512)
+			}
+		default:
+			return vfs.EOPNOTSUPP
 		}
-		return vfs.EOPNOTSUPP
+		r.size = size
+		return f.putInode(r)
 	}
 	if err := f.loadExtents(n); err != nil {
 		return err
@@ -170,4 +178,42 @@ func (f *FS) truncate(n *node, size int64) error {
 		return err
 	}
 	return f.putInode(r)
+}
+
+// freeBlockMap frees every block of an ext2/ext3 block map: data and
+// indirect blocks.
+func (f *FS) freeBlockMap(r *rawInode) error {
+	ib := r.iblock()
+	var free func(blk uint64, level int) error
+	free = func(blk uint64, level int) error {
+		if blk == 0 {
+			return nil
+		}
+		if blk < uint64(f.sb.firstDataBlock) || blk >= f.sb.blocksCount {
+			return vfs.EUCLEAN
+		}
+		if level > 0 {
+			b, err := f.dev.block(blk)
+			if err != nil {
+				return err
+			}
+			ptrs := make([]uint32, len(b)/4)
+			for i := range ptrs {
+				ptrs[i] = u32(b, 4*i)
+			}
+			for _, p := range ptrs {
+				if err := free(uint64(p), level-1); err != nil {
+					return err
+				}
+			}
+		}
+		return f.freeBlocks(blk, 1)
+	}
+	for i := range nBlocks {
+		level := max(0, i-11)
+		if err := free(uint64(u32(ib, 4*i)), level); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -104,3 +104,100 @@ func TestWriteBasic(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteExtentDepth grows a file's extent tree to depth 2 (1 KiB
+// blocks: 84 extents a leaf) with every other block written, checks it,
+// and shrinks it back to depth 0 by truncation, with e2fsck -fn after
+// each stage and the kernel reading it back as root.
+func TestWriteExtentDepth(t *testing.T) {
+	img := newImage(t, "32M", "-b", "1024")
+	stage := func(n int, shrink int64) {
+		fsys, fh := openRW(t, img)
+		defer fh.Close()
+		root := fsys.Root()
+		f, err := root.Lookup("frag")
+		if err == vfs.ENOENT {
+			f = writeFile(t, root, "frag", nil)
+		} else {
+			require.NoError(t, err)
+		}
+		h, err := f.Open(vfs.O_RDWR)
+		require.NoError(t, err)
+		want := readAll(t, f)
+		for i := 0; i < n; i++ {
+			// Every other block, backwards, so that no two extents merge
+			// and each goes into the middle of the list.
+			blk := int64(2 * (n - 1 - i))
+			b := bytes.Repeat([]byte{byte(i) | 1}, 1024)
+			_, err := h.WriteAt(b, blk*1024)
+			require.NoError(t, err)
+			if end := int((blk + 1) * 1024); end > len(want) {
+				want = append(want, make([]byte, end-len(want))...)
+			}
+			copy(want[blk*1024:], b)
+		}
+		if shrink >= 0 {
+			require.NoError(t, f.Setattr(&vfs.SetAttr{Mask: vfs.SetSize, Size: shrink}))
+			want = want[:shrink]
+		}
+		require.Equal(t, want, readAll(t, f))
+		a, err := f.Getattr()
+		require.NoError(t, err)
+		t.Logf("size %d blocks %d", a.Size, a.Blocks)
+		require.NoError(t, fsys.Release())
+		fsck(t, img)
+		if isRoot() {
+			want, _ := kernelWalk(t, img)
+			c, _ := libMount(t, img, "")
+			got, err := walk(libWalker{c})
+			require.NoError(t, err)
+			require.Equal(t, want, got)
+		}
+	}
+	stage(2000, -1)       // depth 2: 24 leaves under 6 index entries
+	stage(0, 2000*1024+7) // back to depth 1
+	stage(0, 3*1024)      // depth 0
+	stage(0, 0)
+}
+
+// TestOpenRWRefuses: what a read-write mount refuses, with Linux's
+// errno, and the clean flag kept while mounted.
+func TestOpenRWRefuses(t *testing.T) {
+	img := newImage(t, "8M", "-b", "4096", "-O", "^metadata_csum")
+	patch := func(off int64, or uint32) string {
+		b, err := os.ReadFile(img)
+		require.NoError(t, err)
+		p := filepath.Join(t.TempDir(), "img")
+		putLe32(b[1024+off:], le32(b[1024+off:])|or)
+		require.NoError(t, os.WriteFile(p, b, 0o644))
+		return p
+	}
+	open := func(p string) error {
+		fh, err := os.OpenFile(p, os.O_RDWR, 0)
+		require.NoError(t, err)
+		defer fh.Close()
+		st, _ := fh.Stat()
+		_, err = ext4.OpenRW(fh, st.Size(), "")
+		return err
+	}
+	// An ro_compat feature Linux does not know (Linux 6.18: EINVAL,
+	// "couldn't mount RDWR because of unsupported optional features").
+	require.Equal(t, vfs.EINVAL, open(patch(0x64, 0x80000000)))
+	// quota, which this package would not keep right.
+	require.Equal(t, vfs.EINVAL, open(patch(0x64, 0x100)))
+	// needs_recovery with a journal: the journal is not replayed.
+	require.Equal(t, vfs.EINVAL, open(patch(0x60, 0x4)))
+
+	state := func() uint16 {
+		b, err := os.ReadFile(img)
+		require.NoError(t, err)
+		return uint16(b[1024+0x3A]) | uint16(b[1024+0x3B])<<8
+	}
+	require.Equal(t, uint16(1), state()&1)
+	fsys, fh := openRW(t, img)
+	defer fh.Close()
+	require.Equal(t, uint16(0), state()&1, "not clean while mounted read-write")
+	require.NoError(t, fsys.Release())
+	require.Equal(t, uint16(1), state()&1, "clean after release")
+	fsck(t, img)
+}
