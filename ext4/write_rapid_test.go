@@ -303,10 +303,10 @@ func (s *writeState) offset(t *rapid.T, size int) int {
 	return size + rapid.IntRange(10, 40).Draw(t, "holeBlocks")*s.bs + rapid.IntRange(0, 9).Draw(t, "odd")
 }
 
-func isFile(e *mEnt) bool    { return e.file != nil }
-func isNonDir(e *mEnt) bool  { return !e.dir }
-func isDirEnt(e *mEnt) bool  { return e.dir }
-func isAnyEnt(e *mEnt) bool  { return true }
+func isFile(e *mEnt) bool      { return e.file != nil }
+func isNonDir(e *mEnt) bool    { return !e.dir }
+func isDirEnt(e *mEnt) bool    { return e.dir }
+func isAnyEnt(e *mEnt) bool    { return true }
 func under(p, dir string) bool { return p == dir || strings.HasPrefix(p, dir+"/") }
 
 // step runs one random operation on the library and the model.
