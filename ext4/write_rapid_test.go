@@ -23,8 +23,9 @@ import (
 // A write model: what the tree should hold after a sequence of
 // operations. Files are shared by their hard links.
 type mFile struct {
-	data []byte
-	mode uint32
+	data   []byte
+	mode   uint32
+	xattrs map[string]string
 }
 
 type mEnt struct {
@@ -32,6 +33,34 @@ type mEnt struct {
 	mode   uint32 // directories
 	file   *mFile
 	target string // symlinks
+	xattrs map[string]string
+}
+
+// xattrs is the model's xattr map of e, made on first use.
+func (e *mEnt) xattrMap() map[string]string {
+	if e.file != nil {
+		if e.file.xattrs == nil {
+			e.file.xattrs = map[string]string{}
+		}
+		return e.file.xattrs
+	}
+	if e.xattrs == nil {
+		e.xattrs = map[string]string{}
+	}
+	return e.xattrs
+}
+
+func xattrSuffix(m map[string]string) string {
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	s := ""
+	for _, k := range keys {
+		s += fmt.Sprintf(" xattr:%s=%q", k, m[k])
+	}
+	return s
 }
 
 type model struct {
@@ -80,7 +109,7 @@ func (m *model) lines() []string {
 					subdirs++
 				}
 			}
-			out = append(out, fmt.Sprintf("%q mode=%o nlink=%d entries=%d", name, uint32(vfs.ModeDir)|e.mode, 2+subdirs, len(kids)))
+			out = append(out, fmt.Sprintf("%q mode=%o nlink=%d entries=%d", name, uint32(vfs.ModeDir)|e.mode, 2+subdirs, len(kids))+xattrSuffix(e.xattrs))
 		case e.file != nil:
 			n := 0
 			for _, o := range m.ents {
@@ -89,7 +118,7 @@ func (m *model) lines() []string {
 				}
 			}
 			sum := sha256.Sum256(e.file.data)
-			out = append(out, fmt.Sprintf("%q mode=%o nlink=%d size=%d sha256=%s", name, uint32(vfs.ModeRegular)|e.file.mode, n, len(e.file.data), hex.EncodeToString(sum[:8])))
+			out = append(out, fmt.Sprintf("%q mode=%o nlink=%d size=%d sha256=%s", name, uint32(vfs.ModeRegular)|e.file.mode, n, len(e.file.data), hex.EncodeToString(sum[:8]))+xattrSuffix(e.file.xattrs))
 		default:
 			out = append(out, fmt.Sprintf("%q mode=%o nlink=1 size=%d target=%q", name, uint32(vfs.ModeSymlink)|0o777, len(e.target), e.target))
 		}
@@ -100,7 +129,7 @@ func (m *model) lines() []string {
 
 var (
 	walkPath   = regexp.MustCompile(`^("(?:[^"\\]|\\.)*")`)
-	walkFields = regexp.MustCompile(` (mode|nlink|size|entries|sha256|target)=("(?:[^"\\]|\\.)*"|\S+)`)
+	walkFields = regexp.MustCompile(` (mode|nlink|size|entries|sha256|target|xattr:[^=]+)=("(?:[^"\\]|\\.)*"|\S+)`)
 )
 
 // reduceWalk keeps of walk lines what the model knows (no inode
@@ -312,7 +341,7 @@ func under(p, dir string) bool { return p == dir || strings.HasPrefix(p, dir+"/"
 // step runs one random operation on the library and the model.
 func (s *writeState) step(t *rapid.T) {
 	c, m := s.c, s.m
-	switch rapid.IntRange(0, 11).Draw(t, "op") {
+	switch rapid.IntRange(0, 13).Draw(t, "op") {
 	case 0, 1: // write (creating)
 		p := s.newPath(t)
 		e := m.ents[p]
@@ -458,7 +487,44 @@ func (s *writeState) step(t *rapid.T) {
 		require.NoError(t, err)
 		writeModel(fe, b, 0)
 		s.open, s.openFile = f, fe
+	case 12: // setxattr
+		ps := s.paths(func(e *mEnt) bool { return e.target == "" })
+		ps = append(ps, "")
+		p := rapid.SampledFrom(ps).Draw(t, "xattrPath")
+		key := "user." + rapid.SampledFrom([]string{"a", "bb", "a-long-attribute-name"}).Draw(t, "key")
+		v := strings.Repeat(rapid.SampledFrom([]string{"v", "w"}).Draw(t, "ch"), rapid.SampledFrom([]int{0, 1, 30, 100, s.bs / 3}).Draw(t, "vlen"))
+		in := s.inode(t, p)
+		err := in.Setxattr(key, []byte(v), 0)
+		if err == vfs.ENOSPC {
+			return // the inode body and the block are full
+		}
+		require.NoError(t, err, "setxattr %s %s", p, key)
+		m.ents[p].xattrMap()[key] = v
+	case 13: // removexattr
+		ps := s.paths(func(e *mEnt) bool { return e.target == "" })
+		ps = append(ps, "")
+		p := rapid.SampledFrom(ps).Draw(t, "xattrPath")
+		xm := m.ents[p].xattrMap()
+		var keys []string
+		for k := range xm {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		in := s.inode(t, p)
+		if len(keys) == 0 {
+			require.Equal(t, vfs.ENODATA, in.Removexattr("user.a"))
+			return
+		}
+		k := rapid.SampledFrom(keys).Draw(t, "rmkey")
+		require.NoError(t, in.Removexattr(k))
+		delete(xm, k)
 	}
+}
+
+func (s *writeState) inode(t *rapid.T, p string) vfs.Inode {
+	loc, err := s.c.Resolve(s.abs(p), false)
+	require.NoError(t, err)
+	return loc.Dentry.Inode()
 }
 
 // TestWriteRapid runs random sequences of changes through a read-write
