@@ -131,6 +131,7 @@ func (f *FS) addEntry(dir *node, name string, ino uint32, mode vfs.Mode) error {
 					f.putDirent(b, off+used, rl-used, ino, name, typ)
 				}
 				f.setDirTail(r, b)
+				dir.noteEntry(name, ino, lblk)
 				return true, nil
 			}
 			off = e.next
@@ -154,6 +155,7 @@ func (f *FS) addEntry(dir *node, name string, ino uint32, mode vfs.Mode) error {
 	}
 	f.putDirent(b, 0, limit, ino, name, typ)
 	f.setDirTail(r, b)
+	dir.noteEntry(name, ino, uint64(r.size)/uint64(bs)-1)
 	return nil
 }
 
@@ -197,6 +199,8 @@ type entryLoc struct {
 	b         []byte
 	off, prev int
 	ino       uint32
+	name      string
+	lblk      uint64
 }
 
 // findEntry looks name up in directory dir for changing it.
@@ -206,7 +210,13 @@ func (f *FS) findEntry(dir *node, name string) (entryLoc, error) {
 	}
 	r := dir.r
 	bs := uint64(f.sb.blockSize)
-	for lblk := uint64(0); lblk*bs < uint64(r.size); lblk++ {
+	from, to := uint64(0), (uint64(r.size)+bs-1)/bs
+	if s, ok, err := f.slotOf(dir, name); err != nil {
+		return entryLoc{}, err
+	} else if ok {
+		from, to = s.lblk, s.lblk+1
+	}
+	for lblk := from; lblk < to; lblk++ {
 		b, err := f.dirBlock(r, lblk)
 		if err != nil {
 			return entryLoc{}, err
@@ -225,7 +235,7 @@ func (f *FS) findEntry(dir *node, name string) (entryLoc, error) {
 				if err != nil {
 					return entryLoc{}, err
 				}
-				return entryLoc{b: mb, off: off, prev: prev, ino: e.ino}, nil
+				return entryLoc{b: mb, off: off, prev: prev, ino: e.ino, name: name, lblk: lblk}, nil
 			}
 			prev = off
 			off = e.next
@@ -244,6 +254,7 @@ func (f *FS) removeAt(dir *node, l entryLoc) {
 		le.PutUint32(b[l.off:], 0)
 	}
 	f.setDirTail(dir.r, b)
+	dir.noteEntry(l.name, 0, 0)
 }
 
 // setAt points the entry at l to ino, with mode's file type.
@@ -253,6 +264,7 @@ func (f *FS) setAt(dir *node, l entryLoc, ino uint32, mode vfs.Mode) {
 		l.b[l.off+7] = f.direntFileType(mode)
 	}
 	f.setDirTail(dir.r, l.b)
+	dir.noteEntry(l.name, ino, l.lblk)
 }
 
 // dirEmpty reports whether directory dir holds nothing but "." and "..".

@@ -20,6 +20,7 @@ type node struct {
 	ext       []extent
 	tree      []uint64
 	extLoaded bool
+	idx       dirIdx // a directory's name index (dirindex.go)
 }
 
 // Getattr returns the inode's stat fields.
@@ -63,7 +64,7 @@ func (n *node) Lookup(name string) (vfs.Inode, error) {
 	if len(name) > vfs.NameMax {
 		return nil, vfs.ENAMETOOLONG
 	}
-	ino, err := n.f.lookup(n.r, name)
+	ino, err := n.f.lookupNode(n, name)
 	if err != nil {
 		return nil, err
 	}

@@ -53,7 +53,7 @@ func (n *node) dirOp(name string) error {
 
 // lookupLocked is Lookup under the write lock: the child's node.
 func (f *FS) lookupLocked(dir *node, name string) (*node, error) {
-	ino, err := f.lookup(dir.r, name)
+	ino, err := f.lookupNode(dir, name)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func (n *node) create(name string, o vfs.CreateOpts, fill func(c *node) error) (
 	if err := n.dirOp(name); err != nil {
 		return nil, err
 	}
-	if _, err := f.lookup(n.r, name); err == nil {
+	if _, err := f.lookupNode(n, name); err == nil {
 		return nil, vfs.EEXIST
 	} else if err != vfs.ENOENT {
 		return nil, err
@@ -207,7 +207,7 @@ func (n *node) Link(name string, target vfs.Inode) error {
 	if t.r.links == 0 {
 		return vfs.ENOENT
 	}
-	if _, err := f.lookup(n.r, name); err == nil {
+	if _, err := f.lookupNode(n, name); err == nil {
 		return vfs.EEXIST
 	} else if err != vfs.ENOENT {
 		return err
