@@ -55,7 +55,11 @@ func Mount(req *vfs.MountRequest) (vfs.Filesystem, error) {
 	return req.GetTreeBdev(func(dev vfs.BlockDevice) (vfs.Filesystem, error) {
 		if req.Flags&vfs.SB_RDONLY == 0 {
 			o.rw = true
-			return openRW(dev, dev, dev.Size(), o)
+			f, err := openRW(dev, dev, dev.Size(), o)
+			if err == nil && !f.rw {
+				req.Flags |= vfs.SB_RDONLY // the readonly feature
+			}
+			return f, err
 		}
 		return open(dev, dev.Size(), o)
 	})
@@ -187,6 +191,8 @@ func (f *FS) Options() string { return f.opts }
 
 // Statfs reports the figures ext4_statfs does.
 func (f *FS) Statfs() (vfs.Statfs, error) {
+	f.wmu.RLock()
+	defer f.wmu.RUnlock()
 	bs := int64(f.sb.blockSize)
 	return vfs.Statfs{
 		Type: magic, Bsize: bs, Frsize: bs,

@@ -43,33 +43,48 @@ func openRW(r io.ReaderAt, w io.WriterAt, size int64, o options) (*FS, error) {
 	if err != nil {
 		return nil, err
 	}
-	sb := f.sb
-	if sb.roCompat&roCompatReadonly != 0 {
+	if f.sb.roCompat&roCompatReadonly != 0 {
 		return f, nil
 	}
-	switch {
-	case sb.roCompat&^roCompatWritable != 0:
-		return nil, vfs.EINVAL
-	case sb.incompat&incompatRecover != 0:
-		return nil, vfs.EINVAL // the journal is not replayed
-	case sb.incompat&incompatMMP != 0:
-		return nil, vfs.EOPNOTSUPP
-	case sb.incompat&incompatExtents == 0:
-		return nil, vfs.EOPNOTSUPP
+	if err := f.rwCheck(); err != nil {
+		return nil, err
 	}
 	f.dev.w = w
 	f.rw = true
 	f.wmu.Lock()
 	defer f.wmu.Unlock()
-	sb.state &^= stateValid
-	mc := u16(sb.raw, 0x34)
-	le.PutUint16(sb.raw[0x34:], mc+1)
-	t := now()
-	le.PutUint32(sb.raw[0x2C:], uint32(t.Sec)) // s_mtime
+	f.markDirty()
+	mc := u16(f.sb.raw, 0x34)
+	le.PutUint16(f.sb.raw[0x34:], mc+1) // s_mnt_count
 	if err := f.flush(); err != nil {
 		return nil, err
 	}
 	return f, nil
+}
+
+// rwCheck refuses what a read-write mount of f refuses.
+func (f *FS) rwCheck() error {
+	sb := f.sb
+	switch {
+	case sb.roCompat&roCompatReadonly != 0:
+		return vfs.EROFS
+	case sb.roCompat&^roCompatWritable != 0:
+		return vfs.EINVAL
+	case sb.incompat&incompatRecover != 0:
+		return vfs.EINVAL // the journal is not replayed
+	case sb.incompat&incompatMMP != 0:
+		return vfs.EOPNOTSUPP
+	case sb.incompat&incompatExtents == 0:
+		return vfs.EOPNOTSUPP
+	}
+	return nil
+}
+
+// markDirty clears the clean bit and stamps s_mtime: the state while
+// mounted read-write.
+func (f *FS) markDirty() {
+	f.sb.state &^= stateValid
+	le.PutUint32(f.sb.raw[0x2C:], uint32(now().Sec)) // s_mtime
 }
 
 // flush writes every dirty block back through f.commit, the superblock
@@ -121,6 +136,12 @@ func (f *FS) Sync() error {
 func (f *FS) Release() error {
 	f.wmu.Lock()
 	defer f.wmu.Unlock()
+	if !f.rw && f.dev.w != nil && f.hasOrphans() {
+		// Read-only since a remount, with removed inodes still held
+		// then: they go now, as Linux's orphan list would have them.
+		f.rw = true
+		f.markDirty()
+	}
 	if !f.rw {
 		return nil
 	}
@@ -146,4 +167,62 @@ func (f *FS) Release() error {
 		return vfs.EIO
 	}
 	return nil
+}
+
+// ParseReconfigure checks a remount's data (vfs.ReconfigureParser).
+func (f *FS) ParseReconfigure(data string) error {
+	_, err := parseOptions(data)
+	return err
+}
+
+// ReconfigureFlags is a remount (vfs.FlagReconfigurer). Becoming
+// read-only writes everything back and marks the filesystem clean;
+// becoming read-write needs a writable device and passes the checks of
+// a read-write mount (see openRW), then marks the filesystem not clean.
+// The options themselves change nothing a remount may change here.
+func (f *FS) ReconfigureFlags(data string, sbFlags uint32) error {
+	if _, err := parseOptions(data); err != nil {
+		return err
+	}
+	f.wmu.Lock()
+	defer f.wmu.Unlock()
+	ro := sbFlags&vfs.SB_RDONLY != 0
+	switch {
+	case ro && f.rw:
+		f.sb.state |= stateValid
+		if f.werr != nil {
+			f.sb.state &^= stateValid
+		}
+		if err := f.flush(); err != nil {
+			return err
+		}
+		f.rw = false
+	case !ro && !f.rw:
+		w, ok := f.dev.r.(io.WriterAt)
+		if !ok {
+			return vfs.EROFS
+		}
+		if err := f.rwCheck(); err != nil {
+			return err
+		}
+		f.dev.w = w
+		f.rw = true
+		f.markDirty()
+		if err := f.flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hasOrphans reports whether an inode without links is still allocated.
+func (f *FS) hasOrphans() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, n := range f.inodes {
+		if n.r != nil && n.r.links == 0 && !n.freed {
+			return true
+		}
+	}
+	return false
 }

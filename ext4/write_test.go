@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mountkit/mountkit/ext4"
+	"github.com/mountkit/mountkit/mount"
 	"github.com/mountkit/mountkit/vfs"
 	"github.com/stretchr/testify/require"
 )
@@ -200,4 +201,33 @@ func TestOpenRWRefuses(t *testing.T) {
 	require.NoError(t, fsys.Release())
 	require.Equal(t, uint16(1), state()&1, "clean after release")
 	fsck(t, img)
+}
+
+// TestWriteRemount: remounting read-only writes back and marks the
+// image clean; read-write again marks it not clean; umount2 leaves it
+// clean and e2fsck happy.
+func TestWriteRemount(t *testing.T) {
+	img, err := os.ReadFile(newImage(t, "8M", "-b", "4096"))
+	require.NoError(t, err)
+	c := libBoot(t, img)
+	defer c.Close()
+	clean := func() bool { return libImage(t, c)[1024+0x3A]&1 != 0 }
+	require.False(t, clean())
+	f, err := c.Open("/mnt/a", vfs.O_WRONLY|vfs.O_CREAT, 0o644)
+	require.NoError(t, err)
+	_, err = f.Write([]byte("hello"))
+	require.NoError(t, err)
+	require.Equal(t, vfs.EBUSY, c.Remount("/mnt", mount.MS_RDONLY, ""), "a file open for writing")
+	require.NoError(t, f.Close())
+	require.NoError(t, c.Remount("/mnt", mount.MS_RDONLY, ""))
+	require.True(t, clean())
+	require.Equal(t, vfs.EROFS, c.Mkdir("/mnt/d", 0o755))
+	require.NoError(t, c.Remount("/mnt", 0, ""))
+	require.False(t, clean())
+	require.NoError(t, c.Mkdir("/mnt/d", 0o755))
+	require.NoError(t, c.Umount2("/mnt", 0))
+	require.True(t, clean())
+	p := filepath.Join(t.TempDir(), "img")
+	require.NoError(t, os.WriteFile(p, libImage(t, c), 0o644))
+	fsck(t, p)
 }
