@@ -38,6 +38,8 @@ type FS struct {
 
 	mu     sync.Mutex
 	inodes map[uint32]*node // live inodes, so that hard links share one
+
+	jnl *journaled // journaled writes (journal.go), nil when not writing
 }
 
 // Mount is the "ext4" filesystem type for mount.Kernel.RegisterFilesystem
@@ -68,6 +70,7 @@ func Mount(req *vfs.MountRequest) (vfs.Filesystem, error) {
 type options struct {
 	rw         bool
 	norecovery bool
+	replayed   bool // open replayed the journal already
 	show       []string
 }
 
@@ -139,9 +142,6 @@ func open(r io.ReaderAt, size int64, o options) (*FS, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sb.incompat&incompatRecover != 0 && sb.compat&compatHasJournal != 0 && !o.norecovery {
-		return nil, vfs.EINVAL
-	}
 	f := &FS{sb: sb, inodes: make(map[uint32]*node), opts: strings.Join(o.show, ",")}
 	f.dev = newDevice(r, sb.blockSize, sb.blocksCount)
 	f.commit = f.dev.writeInPlace
@@ -154,6 +154,20 @@ func open(r io.ReaderAt, size int64, o options) (*FS, error) {
 	bfree, ifree, err := f.readGroups()
 	if err != nil {
 		return nil, err
+	}
+	if sb.incompat&incompatRecover != 0 && sb.compat&compatHasJournal != 0 && !o.norecovery {
+		// Replay the journal (journal.go) and read the result, as
+		// Linux does even for a read-only mount, when the device can
+		// be written ("write access unavailable": EROFS otherwise).
+		w, ok := r.(rwDevice)
+		if !ok || o.replayed {
+			return nil, vfs.EROFS
+		}
+		if err := f.replayJournal(w); err != nil {
+			return nil, err
+		}
+		o.replayed = true
+		return open(r, size, o)
 	}
 	root, err := f.readInode(rootIno)
 	if err != nil {

@@ -52,14 +52,15 @@ func TestOpenRefuses(t *testing.T) {
 		err := openImg(c.img, c.data)
 		require.Equal(t, c.want, err, c.name)
 	}
-	// needs_recovery is only refused with a journal (Linux mounts a
-	// journal-less image with the flag); norecovery mounts.
+	// needs_recovery means replay only with a journal (Linux mounts a
+	// journal-less image with the flag); a device that cannot be
+	// written is EROFS ("write access unavailable"); norecovery mounts.
 	img := superPatch(t, 0x60, le32b(incompat|incompatRecover))
 	require.NoError(t, openImg(img, ""))
 	img = patchImage(1024+0x5C, le32b(compat|compatHasJournal), 0, 0)
 	copy(img[1024+0x60:], le32b(incompat|incompatRecover))
 	binary.LittleEndian.PutUint32(img[1024+0x3FC:], crc32c(^uint32(0), img[1024:1024+0x3FC]))
-	require.Equal(t, vfs.EINVAL, openImg(img, ""))
+	require.Equal(t, vfs.EROFS, openImg(img, ""))
 	require.NoError(t, openImg(img, "norecovery"))
 	// mmp is ignored by a read-only mount.
 	require.NoError(t, openImg(superPatch(t, 0x60, le32b(incompat|incompatMMP)), ""))
