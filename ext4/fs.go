@@ -13,9 +13,18 @@ const (
 	magic   = 0xEF53 // statfs f_type
 )
 
-// FS is a mounted ext2, ext3 or ext4 filesystem, read-only. It implements
-// vfs.Filesystem.
+// FS is a mounted ext2, ext3 or ext4 filesystem. It implements
+// vfs.Filesystem, and vfs.Releaser for a read-write one.
+//
+// Locking: wmu is taken for reading by every operation that only reads
+// and for writing by every change (and by writeback), before mu; mu
+// guards inodes and is a leaf. The device's own lock is a leaf under
+// both.
 type FS struct {
+	wmu    sync.RWMutex
+	rw     bool       // a read-write mount
+	commit commitFunc // where dirty metadata goes (default: in place)
+	werr   error      // the first writeback or release error, for umount
 	dev    *device
 	sb     *super
 	seed   uint32 // metadata_csum seed
@@ -46,17 +55,20 @@ func Mount(req *vfs.MountRequest) (vfs.Filesystem, error) {
 		return nil, vfs.ENOTBLK
 	}
 	return req.GetTreeBdev(func(dev vfs.BlockDevice) (vfs.Filesystem, error) {
-		// Checked here, after get_tree_bdev found no superblock on the
-		// device: a read-write mount of a device mounted read-only is
-		// EBUSY there, as on Linux.
 		if req.Flags&vfs.SB_RDONLY == 0 {
-			return nil, vfs.EROFS
+			o.rw = true
+			f, err := openRW(dev, dev, dev.Size(), o)
+			if err == nil && !f.rw {
+				req.Flags |= vfs.SB_RDONLY // the readonly feature
+			}
+			return f, err
 		}
 		return open(dev, dev.Size(), o)
 	})
 }
 
 type options struct {
+	rw         bool
 	norecovery bool
 	replayed   bool // open replayed the journal already
 	show       []string
@@ -97,6 +109,22 @@ func Open(r io.ReaderAt, size int64, data string) (*FS, error) {
 	return open(r, size, o)
 }
 
+// OpenRW opens the image rw of size bytes read-write, as a read-write
+// mount would (see the package doc for what is refused). Release writes
+// everything back and marks the filesystem clean; until then the image
+// is marked not clean.
+func OpenRW(rw interface {
+	io.ReaderAt
+	io.WriterAt
+}, size int64, data string) (*FS, error) {
+	o, err := parseOptions(data)
+	if err != nil {
+		return nil, err
+	}
+	o.rw = true
+	return openRW(rw, rw, size, o)
+}
+
 func open(r io.ReaderAt, size int64, o options) (*FS, error) {
 	if size < superOffset+superSize {
 		return nil, vfs.EINVAL
@@ -116,6 +144,7 @@ func open(r io.ReaderAt, size int64, o options) (*FS, error) {
 	}
 	f := &FS{sb: sb, inodes: make(map[uint32]*node), opts: strings.Join(o.show, ",")}
 	f.dev = newDevice(r, sb.blockSize, sb.blocksCount)
+	f.commit = f.dev.writeInPlace
 	if sb.csum() {
 		f.seed = sb.seed()
 	}
@@ -176,6 +205,8 @@ func (f *FS) Options() string { return f.opts }
 
 // Statfs reports the figures ext4_statfs does.
 func (f *FS) Statfs() (vfs.Statfs, error) {
+	f.wmu.RLock()
+	defer f.wmu.RUnlock()
 	bs := int64(f.sb.blockSize)
 	return vfs.Statfs{
 		Type: magic, Bsize: bs, Frsize: bs,

@@ -2,10 +2,25 @@ package ext4
 
 import "github.com/mountkit/mountkit/vfs"
 
-// group is what the reader keeps of a group descriptor.
+// group is a decoded group descriptor. The reader needs only
+// inodeTable; a writer keeps every field and encodes them back (putGroup).
 type group struct {
-	inodeTable uint64
+	inodeTable   uint64
+	blockBitmap  uint64
+	inodeBitmap  uint64
+	freeBlocks   uint32
+	freeInodes   uint32
+	usedDirs     uint32
+	flags        uint16
+	itableUnused uint32
 }
+
+// Group descriptor flags.
+const (
+	bgInodeUninit = 0x1
+	bgBlockUninit = 0x2
+	bgInodeZeroed = 0x4
+)
 
 // readGroups reads and checks every group descriptor
 // (ext4_check_descriptors): bitmaps and inode table must lie inside the
@@ -30,12 +45,16 @@ func (f *FS) readGroups() (freeBlocks, freeInodes uint64, err error) {
 		itable := uint64(u32(d, 0x8))
 		fb := uint64(u16(d, 0xC))
 		fi := uint64(u16(d, 0xE))
+		dirs := uint32(u16(d, 0x10))
+		unused := uint32(u16(d, 0x1C))
 		if sb.descSize >= 64 {
 			bbitmap |= uint64(u32(d, 0x20)) << 32
 			ibitmap |= uint64(u32(d, 0x24)) << 32
 			itable |= uint64(u32(d, 0x28)) << 32
 			fb |= uint64(u16(d, 0x2C)) << 16
 			fi |= uint64(u16(d, 0x2E)) << 16
+			dirs |= uint32(u16(d, 0x30)) << 16
+			unused |= uint32(u16(d, 0x32)) << 16
 		}
 		first := uint64(sb.firstDataBlock)
 		last := sb.blocksCount - 1
@@ -47,7 +66,9 @@ func (f *FS) readGroups() (freeBlocks, freeInodes uint64, err error) {
 			itable < first || itable > last || itb > last-itable+1 {
 			return 0, 0, vfs.EUCLEAN
 		}
-		f.groups[g] = group{inodeTable: itable}
+		f.groups[g] = group{inodeTable: itable, blockBitmap: bbitmap, inodeBitmap: ibitmap,
+			freeBlocks: uint32(fb), freeInodes: uint32(fi), usedDirs: dirs,
+			flags: u16(d, 0x12), itableUnused: unused}
 		freeBlocks += fb
 		freeInodes += fi
 	}

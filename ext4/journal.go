@@ -7,18 +7,6 @@ import (
 	"github.com/mountkit/mountkit/vfs"
 )
 
-// metaBlock is one metadata block the write path changes: its number
-// and its whole new content.
-type metaBlock struct {
-	Nr   uint64
-	Data []byte
-}
-
-// commitFunc makes a set of metadata block changes durable as one
-// unit (the write path's hook; in place by default, journalCommit on a
-// filesystem with a journal).
-type commitFunc func(blocks []metaBlock) error
-
 // rwDevice is a device that can be written, as journal replay needs.
 type rwDevice interface {
 	io.ReaderAt

@@ -4,12 +4,23 @@ import (
 	"github.com/mountkit/mountkit/vfs"
 )
 
-// node is an inode of the filesystem as the vfs layer sees it. It is
-// immutable once read: the filesystem is read-only.
+// node is an inode of the filesystem as the vfs layer sees it. Its
+// fields change only under the filesystem's write lock (FS.wmu); readers
+// hold the read lock.
 type node struct {
 	f   *FS
 	r   *rawInode
 	err error // set only for a root that could not be read again
+
+	// A writer's state: the holders the vfs layer has pinned (open
+	// files, cwds), whether the inode is freed, and the extent list
+	// (see extwrite.go).
+	pins      int
+	freed     bool
+	ext       []extent
+	tree      []uint64
+	extLoaded bool
+	idx       dirIdx // a directory's name index (dirindex.go)
 }
 
 // Getattr returns the inode's stat fields.
@@ -17,6 +28,8 @@ func (n *node) Getattr() (vfs.Attr, error) {
 	if n.err != nil {
 		return vfs.Attr{}, n.err
 	}
+	n.f.wmu.RLock()
+	defer n.f.wmu.RUnlock()
 	r := n.r
 	a := vfs.Attr{
 		Ino: uint64(r.ino), Mode: r.mode, Nlink: uint32(r.links),
@@ -43,13 +56,15 @@ func (n *node) Lookup(name string) (vfs.Inode, error) {
 	if n.err != nil {
 		return nil, n.err
 	}
+	n.f.wmu.RLock()
+	defer n.f.wmu.RUnlock()
 	if !n.r.mode.IsDir() {
 		return nil, vfs.ENOTDIR
 	}
 	if len(name) > vfs.NameMax {
 		return nil, vfs.ENAMETOOLONG
 	}
-	ino, err := n.f.lookup(n.r, name)
+	ino, err := n.f.lookupNode(n, name)
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +84,8 @@ func (n *node) Readlink() (string, error) {
 	if n.err != nil {
 		return "", n.err
 	}
+	n.f.wmu.RLock()
+	defer n.f.wmu.RUnlock()
 	r := n.r
 	if !r.mode.IsSymlink() {
 		return "", vfs.EINVAL
@@ -112,39 +129,33 @@ func (f *FS) fastSymlink(r *rawInode) bool {
 	return r.blocks-ea == 0
 }
 
-// Open opens the inode for reading; EROFS for writing.
+// Open opens the inode: EROFS for writing on a read-only filesystem,
+// EOPNOTSUPP for encrypted and verity files.
 func (n *node) Open(flags int) (vfs.File, error) {
 	if n.err != nil {
 		return nil, n.err
 	}
-	if flags&vfs.O_ACCMODE != vfs.O_RDONLY || flags&vfs.O_TRUNC != 0 {
+	n.f.wmu.RLock()
+	defer n.f.wmu.RUnlock()
+	if (flags&vfs.O_ACCMODE != vfs.O_RDONLY || flags&vfs.O_TRUNC != 0) && !n.f.rw {
 		return nil, vfs.EROFS
 	}
 	if n.r.flags&(flagEncrypt|flagVerity) != 0 {
 		return nil, vfs.EOPNOTSUPP
 	}
-	return &file{n: n}, nil
+	return &file{n: n, flags: flags}, nil
 }
 
-// The filesystem is read-only: every change is EROFS.
-
-func (n *node) Setattr(*vfs.SetAttr) error                                { return vfs.EROFS }
-func (n *node) Create(string, vfs.CreateOpts) (vfs.Inode, error)          { return nil, vfs.EROFS }
-func (n *node) Mkdir(string, vfs.CreateOpts) (vfs.Inode, error)           { return nil, vfs.EROFS }
-func (n *node) Mknod(string, vfs.CreateOpts) (vfs.Inode, error)           { return nil, vfs.EROFS }
-func (n *node) Symlink(string, string, vfs.CreateOpts) (vfs.Inode, error) { return nil, vfs.EROFS }
-func (n *node) Link(string, vfs.Inode) error                              { return vfs.EROFS }
-func (n *node) Unlink(string) error                                       { return vfs.EROFS }
-func (n *node) Rmdir(string) error                                        { return vfs.EROFS }
-func (n *node) Rename(string, vfs.Inode, string, uint32) error            { return vfs.EROFS }
-func (n *node) Setxattr(string, []byte, int) error                        { return vfs.EROFS }
-func (n *node) Removexattr(string) error                                  { return vfs.EROFS }
-
 // file is an open inode.
-type file struct{ n *node }
+type file struct {
+	n     *node
+	flags int
+}
 
 // ReadAt reads the file's data; EISDIR for a directory.
 func (h *file) ReadAt(p []byte, off int64) (int, error) {
+	h.n.f.wmu.RLock()
+	defer h.n.f.wmu.RUnlock()
 	r := h.n.r
 	if r.mode.IsDir() {
 		return 0, vfs.EISDIR
@@ -155,16 +166,68 @@ func (h *file) ReadAt(p []byte, off int64) (int, error) {
 	return h.n.f.readData(r, p, off)
 }
 
-func (h *file) WriteAt([]byte, int64) (int, error) { return 0, vfs.EBADF }
-func (h *file) Sync() error                        { return nil }
-func (h *file) Close() error                       { return nil }
+// WriteAt writes as pwrite(2) (at the end with O_APPEND): EBADF unless
+// open for writing, EOPNOTSUPP for inline-data and block-mapped files.
+func (h *file) WriteAt(p []byte, off int64) (int, error) {
+	f := h.n.f
+	if h.flags&vfs.O_ACCMODE == vfs.O_RDONLY {
+		return 0, vfs.EBADF
+	}
+	f.wmu.Lock()
+	defer f.wmu.Unlock()
+	r := h.n.r
+	switch r.mode.Type() {
+	case vfs.ModeDir:
+		return 0, vfs.EISDIR
+	case vfs.ModeRegular:
+	default:
+		return 0, vfs.EINVAL
+	}
+	if off < 0 || off+int64(len(p)) < 0 {
+		return 0, vfs.EINVAL
+	}
+	if h.flags&vfs.O_APPEND != 0 {
+		off = r.size
+	}
+	if err := f.writable(h.n); err != nil {
+		return 0, err
+	}
+	return f.writeData(h.n, p, off)
+}
 
-// ReadDir lists the directory from cookie on; see readDir.
+// Sync writes every dirty block back (fsync, as a full sync).
+func (h *file) Sync() error {
+	if !h.n.f.rw {
+		return nil
+	}
+	h.n.f.wmu.Lock()
+	defer h.n.f.wmu.Unlock()
+	return h.n.f.flush()
+}
+
+func (h *file) Close() error { return nil }
+
+// ReadDir lists the directory from cookie on; see readDir. The entries
+// are gathered under the read lock and emitted after it, so that emit
+// may call back into the filesystem.
 func (h *file) ReadDir(cookie uint64, emit func(vfs.DirEntry) bool) error {
+	h.n.f.wmu.RLock()
 	if !h.n.r.mode.IsDir() {
+		h.n.f.wmu.RUnlock()
 		return vfs.ENOTDIR
 	}
-	return h.n.f.readDir(h.n.r, cookie, emit)
+	var ents []vfs.DirEntry
+	err := h.n.f.readDir(h.n.r, cookie, func(e vfs.DirEntry) bool {
+		ents = append(ents, e)
+		return true
+	})
+	h.n.f.wmu.RUnlock()
+	for _, e := range ents {
+		if !emit(e) {
+			return nil
+		}
+	}
+	return err
 }
 
 // readData reads an inode's data at off into p, as pread: short at end

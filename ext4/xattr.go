@@ -138,6 +138,8 @@ func (n *node) Getxattr(name string) ([]byte, error) {
 	if n.err != nil {
 		return nil, n.err
 	}
+	n.f.wmu.RLock()
+	defer n.f.wmu.RUnlock()
 	idx, suffix, ok := splitXattrName(name)
 	if !ok {
 		return nil, vfs.EOPNOTSUPP
@@ -168,6 +170,8 @@ func (n *node) Listxattr() ([]string, error) {
 	if n.err != nil {
 		return nil, n.err
 	}
+	n.f.wmu.RLock()
+	defer n.f.wmu.RUnlock()
 	xs, err := n.f.xattrs(n.r)
 	if err != nil {
 		return nil, err

@@ -166,6 +166,11 @@ const rcuTries = 2
 // change, and one that begins after it sees the new user (umount2's
 // EBUSY), so the walk and the hold act as if done under k.mu.RLock.
 func (c *FsContext) lookup(path string, follow, hold bool) (Location, error) {
+	if !hold {
+		if l, ok := c.lookupFast(path, follow); ok {
+			return l, nil
+		}
+	}
 	k := c.k
 	for range rcuTries {
 		seq := k.seq.Load()

@@ -71,6 +71,11 @@ type Kernel struct {
 	// unprotectedHardlinks is fs.protected_hardlinks = 0.
 	unprotectedHardlinks atomic.Bool
 	loops                loopTable
+
+	// releaseErr is the first error a filesystem's Release returned
+	// since umount2 last looked (guarded by mu): a non-lazy umount2
+	// that releases the superblock returns it as EIO.
+	releaseErr error
 }
 
 type fsType struct {
@@ -204,6 +209,8 @@ func (k *Kernel) putSuperblock(sb *superblock) {
 		k.releaseDev(sb.Dev(), sb.Filesystem())
 	}
 	if r, ok := sb.Filesystem().(vfs.Releaser); ok {
-		_ = r.Release()
+		if err := r.Release(); err != nil && k.releaseErr == nil {
+			k.releaseErr = err
+		}
 	}
 }

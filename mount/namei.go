@@ -258,17 +258,23 @@ func (w *walker) crossDown(l Location) Location {
 // parent. (The counts change only while Kernel.seq is odd, so a
 // lock-free walk that read a stale one is discarded.)
 func (w *walker) crossMounts(l Location) Location {
+	return w.k.crossMounts(l, w.rcu, w.seq)
+}
+
+// crossMounts is walker.crossMounts for a walk that is lock-free (rcu)
+// from Kernel.seq seq, or under Kernel.mu.
+func (k *Kernel) crossMounts(l Location, rcu bool, seq uint64) Location {
 	for n := 1; ; n++ {
-		c := w.k.lookupChild(l.Mount, l.Dentry)
+		c := k.lookupChild(l.Mount, l.Dentry)
 		if c == nil {
 			return l
 		}
 		prev := l.Dentry
 		l = Location{c, c.root}
-		if k := c.root.Mounts(); k == 0 || k == 1 && c.root == prev {
+		if m := c.root.Mounts(); m == 0 || m == 1 && c.root == prev {
 			return l
 		}
-		if n%256 == 0 && w.raced() {
+		if n%256 == 0 && rcu && k.seq.Load() != seq {
 			return l
 		}
 	}

@@ -12,7 +12,10 @@ import "github.com/mountkit/mountkit/vfs"
 // plain unmount, EBUSY while the mount has children or users.
 //
 // The unmount propagates to the copies that the mount's parent gave its
-// receivers, as Linux's propagate_umount decides.
+// receivers, as Linux's propagate_umount decides. A plain (not lazy)
+// unmount that ends a superblock whose vfs.Releaser fails (a writeback
+// that could not reach its device) returns EIO; the mount is gone all
+// the same.
 func (c *FsContext) Umount2(target string, flags int) error {
 	if flags&^(MNT_FORCE|MNT_DETACH|MNT_EXPIRE|UMOUNT_NOFOLLOW) != 0 {
 		return vfs.EINVAL
@@ -56,12 +59,20 @@ func (c *FsContext) Umount2(target string, flags int) error {
 	}
 	if flags&MNT_DETACH != 0 {
 		k.umountTree(m, true)
+		k.releaseErr = nil // nobody hears of a lazy unmount's writeback
 		return nil
 	}
 	if k.propagateBusy(m) {
 		return vfs.EBUSY
 	}
+	k.releaseErr = nil
 	k.umountTree(m, true)
+	// The last mount of a superblock went: its writeback failed (Linux
+	// reports a failed sync_filesystem of the final unmount as EIO).
+	if err := k.releaseErr; err != nil {
+		k.releaseErr = nil
+		return vfs.EIO
+	}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Superblock flags (SB_*), with Linux's values. Only those that live on
@@ -44,7 +45,7 @@ type Superblock struct {
 func NewSuperblock(fs Filesystem, dev uint64, flags uint32) *Superblock {
 	sb := &Superblock{fs: fs, dev: dev}
 	sb.flags.Store(flags)
-	root := &Dentry{sb: sb, inode: fs.Root(), typ: ModeDir, isDir: true}
+	root := newDentry(sb, fs.Root(), ModeDir)
 	root.name.Store(&rootName)
 	root.parent.Store(root)
 	sb.root = root
@@ -237,17 +238,60 @@ func (d *Dentry) addChild(name string, ino Inode) (*Dentry, error) {
 // made): it asks the backend nothing, so it cannot fail after the backend
 // made the inode. d.mu is held.
 func (d *Dentry) addChildOfType(name string, ino Inode, typ Mode) *Dentry {
-	c := &Dentry{sb: d.sb, inode: ino, typ: typ, isDir: typ == ModeDir}
+	c := newDentry(d.sb, ino, typ)
 	c.name.Store(&name)
 	c.parent.Store(d)
 	d.setChild(name, c)
 	return c
 }
 
+// dirDentry is how the Dentry of a directory is allocated: with its first
+// children table inline, so that a path walk finds a slot of that table
+// from the dentry's own address, with no load of d.children on the
+// walk's dependency chain (WalkCached still loads d.children, to check
+// that the inline table is the published one: a predicted branch).
+//
+// Invariant: every Dentry with isDir set is the Dentry field of a
+// dirDentry; newDentry is the only way to make one.
+type dirDentry struct {
+	Dentry
+	// first is the directory's first children table: unused while
+	// first.slots is nil, then published in children, and once a larger
+	// table replaced it, left as it was (slots are never refilled, see
+	// dirSlot), so that a walk still reading it sees a consistent table.
+	first dirTable
+}
+
+// newDentry makes the dentry of ino, of type typ, in sb.
+func newDentry(sb *Superblock, ino Inode, typ Mode) *Dentry {
+	var d *Dentry
+	if typ == ModeDir {
+		d = &new(dirDentry).Dentry
+		d.isDir = true
+	} else {
+		d = new(Dentry)
+	}
+	d.sb, d.inode, d.typ = sb, ino, typ
+	return d
+}
+
+// inline returns the first children table of d, which must be a
+// directory.
+func (d *Dentry) inline() *dirTable {
+	return &(*dirDentry)(unsafe.Pointer(d)).first
+}
+
 // setChild caches c as d's child called name. d.mu is held.
 func (d *Dentry) setChild(name string, c *Dentry) {
-	t := d.children.Load()
-	if nt := t.insert(name, c); nt != t {
+	old := d.children.Load()
+	t := old
+	if t == nil {
+		if ft := d.inline(); ft.slots == nil {
+			ft.slots = ft.small[:]
+			t = ft
+		}
+	}
+	if nt := t.insert(name, c); nt != old {
 		d.children.Store(nt)
 	}
 }

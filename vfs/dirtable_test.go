@@ -346,7 +346,7 @@ func TestNameKeyShort(t *testing.T) {
 // inserts and removes under the directory lock, as Dentry does, and
 // publishes grown tables through d.children.
 func TestDirTableConcurrent(t *testing.T) {
-	d := &Dentry{isDir: true}
+	d := newDentry(nil, nil, ModeDir)
 	stable := map[string]*Dentry{}
 	d.mu.Lock()
 	for i := range 50 {

@@ -35,7 +35,7 @@ func TestWalkCached(t *testing.T) {
 		"abcdefghi", "0123456789abcdef", "0123456789abcdefg", strings.Repeat("n", NameMax), strings.Repeat("n", NameMax+1)}
 	passed := 0
 	for round := range 200 {
-		root := &Dentry{isDir: true}
+		root := newDentry(nil, nil, ModeDir)
 		dirs := []*Dentry{root}
 		kids := map[*Dentry][]string{}
 		for range 60 {
@@ -44,7 +44,11 @@ func TestWalkCached(t *testing.T) {
 			if p.Cached(name) != nil {
 				continue
 			}
-			c := &Dentry{isDir: r.IntN(4) != 0}
+			typ := ModeRegular
+			if r.IntN(4) != 0 {
+				typ = ModeDir
+			}
+			c := newDentry(nil, nil, typ)
 			if r.IntN(8) == 0 {
 				c.mounts.Store(1)
 			}
@@ -100,18 +104,53 @@ func TestWalkCached(t *testing.T) {
 
 // BenchmarkWalkCached walks the 9 directories of a 10-component path.
 func BenchmarkWalkCached(b *testing.B) {
-	root := &Dentry{isDir: true}
+	root := newDentry(nil, nil, ModeDir)
 	d := root
 	for _, n := range strings.Fields("a b c d e f g h i") {
-		c := &Dentry{isDir: true}
+		c := newDentry(nil, nil, ModeDir)
 		d.setChild(n, c)
 		d = c
 	}
-	d.setChild("file", &Dentry{})
+	d.setChild("file", newDentry(nil, nil, ModeRegular))
 	path := "/a/b/c/d/e/f/g/h/i/file"
 	for b.Loop() {
 		if got, i, _, _, _ := root.WalkCached(path, 1); got != d || i != 19 {
 			b.Fatal(got, i)
+		}
+	}
+}
+
+// TestWalkCachedLengths walks paths of every length around the 64 bytes
+// of WalkCached's slash mask (and its other loop beyond), down a chain
+// of directories named "a", with runs of slashes, trailing slashes and
+// dot components at every place, against the model.
+func TestWalkCachedLengths(t *testing.T) {
+	root := newDentry(nil, nil, ModeDir)
+	d := root
+	for range 40 {
+		c := newDentry(nil, nil, ModeDir)
+		d.setChild("a", c)
+		d = c
+	}
+	d.setChild("f", newDentry(nil, nil, ModeRegular))
+	for n := 1; n <= 40; n++ {
+		base := strings.Repeat("a/", n)
+		for _, tail := range []string{"f", "f/", "a", "a/", "x", "", "/f", "./f", "../f", "abcdefgh/f"} {
+			path := base + tail
+			for cut := 0; cut < len(path); cut += 2 {
+				// Doubling one slash, or replacing a name by "."
+				for _, p := range []string{path, path[:cut] + "/" + path[cut:], path[:cut] + "." + path[cut+1:]} {
+					i := 0
+					for i < len(p)-1 && p[i] == '/' {
+						i++
+					}
+					gd, gi, _, _, gnext := root.WalkCached(p, i)
+					wd, wi, wnext := walkCachedModel(root, p, i)
+					if gd != wd || gi != wi || gnext != wnext {
+						t.Fatalf("WalkCached(%q) (%d bytes) stopped at %d, model at %d", p, len(p), gi, wi)
+					}
+				}
+			}
 		}
 	}
 }

@@ -1,0 +1,98 @@
+package ext4_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mountkit/mountkit/internal/testenv"
+	"github.com/mountkit/mountkit/vfs"
+	"github.com/stretchr/testify/require"
+)
+
+// TestWriteOnKernelImage: the library changes an image the kernel wrote
+// (unwritten extents, a depth-2 extent tree, a 3,060-entry htree
+// directory, xattr blocks, ACLs), e2fsck -fn passes and the kernel reads
+// back what the library does; then the kernel writes on top and the
+// library reads back what the kernel does.
+func TestWriteOnKernelImage(t *testing.T) {
+	if !isRoot() {
+		t.Skip("the kernel-written image and the kernel readback need root")
+	}
+	if testenv.Emulated() {
+		t.Skip("re-executes its binary under unshare(1)")
+	}
+	var fx fixture
+	for _, x := range fixtures {
+		if x.name == "kernel-4k" {
+			fx = x
+		}
+	}
+	src, err := os.ReadFile(image(t, fx))
+	require.NoError(t, err)
+	c := libBoot(t, src)
+	defer c.Close()
+	put := func(p string, off int64, data string) {
+		f, err := c.Open("/mnt/"+p, vfs.O_WRONLY|vfs.O_CREAT, 0o644)
+		require.NoError(t, err, p)
+		_, err = f.WriteAt([]byte(data), off)
+		require.NoError(t, err, p)
+		require.NoError(t, f.Close())
+	}
+	put("prealloc", 100000, "into the unwritten extent")
+	put("prealloc", 1<<20+5, "past the preallocation")
+	require.NoError(t, c.Truncate("/mnt/fragmented", 8192*1000+1))
+	put("fragmented", 8192*1500, "end")
+	for i := 0; i < 3000; i += 6 {
+		require.NoError(t, c.Unlink(fmt.Sprintf("/mnt/big/entry-%05d-%s", i, strings.Repeat("q", i%40))))
+	}
+	for i := range 300 {
+		put(fmt.Sprintf("big/new-%d", i), 0, fmt.Sprint(i))
+	}
+	for i := 1; i < 3000; i += 50 {
+		n := fmt.Sprintf("entry-%05d-%s", i, strings.Repeat("q", i%40))
+		require.NoError(t, c.Rename("/mnt/big/"+n, "/mnt/mid/d000/"+n))
+	}
+	for i := 100; i < 150; i++ {
+		require.NoError(t, c.Rmdir(fmt.Sprintf("/mnt/mid/d%03d", i)))
+	}
+	require.NoError(t, c.Rename("/mnt/sub", "/mnt/mid/sub2"))
+	require.NoError(t, c.Rename("/mnt/mid/d001", "/mnt/mid/d002"))
+	require.NoError(t, c.Link("/mnt/f100", "/mnt/mid/hard3"))
+	require.NoError(t, c.Unlink("/mnt/hard1"))
+	require.NoError(t, c.Unlink("/mnt/sparse"))
+	require.NoError(t, c.Unlink("/mnt/huge"))
+	require.NoError(t, c.Symlink(strings.Repeat("s", 200), "/mnt/mid/slow"))
+	require.NoError(t, c.Symlink("x", "/mnt/mid/fast"))
+	loc, err := c.Resolve("/mnt/f61", false)
+	require.NoError(t, err)
+	in := loc.Dentry.Inode()
+	require.NoError(t, in.Setxattr("user.new", []byte("a new value"), 0))
+	require.NoError(t, in.Removexattr("user.small"))
+	require.NoError(t, c.Umount2("/mnt", 0))
+
+	img := filepath.Join(t.TempDir(), "img")
+	require.NoError(t, os.WriteFile(img, libImage(t, c), 0o644))
+	fsck(t, img)
+	want, _ := kernelWalk(t, img)
+	lc, _ := libMount(t, img, "")
+	got, err := walk(libWalker{lc})
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+
+	// The kernel writes on top; the library reads it back.
+	mnt := filepath.Join(t.TempDir(), "mnt")
+	require.NoError(t, os.Mkdir(mnt, 0o755))
+	script := fmt.Sprintf(`mount -o loop %[1]s %[2]s && echo kernel > %[2]s/big/new-1 && rm %[2]s/big/new-2 && mkdir %[2]s/kdir && echo more >> %[2]s/prealloc && mv %[2]s/mid/sub2 %[2]s/kdir/; rc=$?; umount %[2]s; exit $rc`, img, mnt)
+	out, err := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	fsck(t, img)
+	want, _ = kernelWalk(t, img)
+	lc, _ = libMount(t, img, "")
+	got, err = walk(libWalker{lc})
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+}

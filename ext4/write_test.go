@@ -1,0 +1,233 @@
+package ext4_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/mountkit/mountkit/ext4"
+	"github.com/mountkit/mountkit/mount"
+	"github.com/mountkit/mountkit/vfs"
+	"github.com/stretchr/testify/require"
+)
+
+// newImage makes an empty image with mkfs.ext4 and the given options.
+func newImage(t testing.TB, size string, opts ...string) string {
+	t.Helper()
+	needTools(t, "mkfs.ext4", "e2fsck")
+	img := filepath.Join(t.TempDir(), "img")
+	run(t, "truncate", "-s", size, img)
+	args := append(append([]string{}, opts...), "-q", "-F", "-E", "root_owner=0:0", img)
+	run(t, "mkfs.ext4", args...)
+	return img
+}
+
+// tb is what testing.TB and rapid.T share that the helpers need.
+type tb interface {
+	Helper()
+	Errorf(format string, args ...any)
+	FailNow()
+}
+
+// fsck requires e2fsck -fn to find nothing wrong with img.
+func fsck(t tb, img string) {
+	t.Helper()
+	out, err := exec.Command("e2fsck", "-fn", img).CombinedOutput()
+	require.NoError(t, err, "e2fsck -fn:\n%s", out)
+}
+
+// openRW opens img read-write through the library.
+func openRW(t testing.TB, img string) (*ext4.FS, *os.File) {
+	t.Helper()
+	fh, err := os.OpenFile(img, os.O_RDWR, 0)
+	require.NoError(t, err)
+	st, err := fh.Stat()
+	require.NoError(t, err)
+	fsys, err := ext4.OpenRW(fh, st.Size(), "")
+	require.NoError(t, err)
+	return fsys, fh
+}
+
+func writeFile(t testing.TB, dir vfs.Inode, name string, data []byte) vfs.Inode {
+	t.Helper()
+	n, err := dir.Create(name, vfs.CreateOpts{Mode: 0o644})
+	require.NoError(t, err)
+	f, err := n.Open(vfs.O_RDWR)
+	require.NoError(t, err)
+	if len(data) > 0 {
+		m, err := f.WriteAt(data, 0)
+		require.NoError(t, err)
+		require.Equal(t, len(data), m)
+	}
+	require.NoError(t, f.Close())
+	return n
+}
+
+func readAll(t testing.TB, n vfs.Inode) []byte {
+	t.Helper()
+	a, err := n.Getattr()
+	require.NoError(t, err)
+	f, err := n.Open(vfs.O_RDONLY)
+	require.NoError(t, err)
+	b := make([]byte, a.Size)
+	m, err := f.ReadAt(b, 0)
+	require.NoError(t, err)
+	require.Equal(t, int(a.Size), m)
+	return b
+}
+
+func TestWriteBasic(t *testing.T) {
+	for _, bs := range []string{"1024", "4096"} {
+		t.Run(bs, func(t *testing.T) {
+			img := newImage(t, "32M", "-b", bs)
+			fsys, fh := openRW(t, img)
+			defer fh.Close()
+			root := fsys.Root()
+			big := bytes.Repeat([]byte("0123456789abcdef"), 300000/16)
+			writeFile(t, root, "big", big)
+			writeFile(t, root, "empty", nil)
+			for i := range 200 {
+				writeFile(t, root, fmt.Sprintf("file-%03d", i), []byte(fmt.Sprint(i)))
+			}
+			for i := 0; i < 200; i += 3 {
+				require.NoError(t, root.Unlink(fmt.Sprintf("file-%03d", i)))
+			}
+			n, err := root.Lookup("big")
+			require.NoError(t, err)
+			require.Equal(t, big, readAll(t, n))
+			require.NoError(t, n.Setattr(&vfs.SetAttr{Mask: vfs.SetSize, Size: 5000}))
+			require.Equal(t, big[:5000], readAll(t, n))
+			require.NoError(t, fsys.Release())
+			fsck(t, img)
+		})
+	}
+}
+
+// TestWriteExtentDepth grows a file's extent tree to depth 2 (1 KiB
+// blocks: 84 extents a leaf) with every other block written, checks it,
+// and shrinks it back to depth 0 by truncation, with e2fsck -fn after
+// each stage and the kernel reading it back as root.
+func TestWriteExtentDepth(t *testing.T) {
+	img := newImage(t, "32M", "-b", "1024")
+	stage := func(n int, shrink int64) {
+		fsys, fh := openRW(t, img)
+		defer fh.Close()
+		root := fsys.Root()
+		f, err := root.Lookup("frag")
+		if err == vfs.ENOENT {
+			f = writeFile(t, root, "frag", nil)
+		} else {
+			require.NoError(t, err)
+		}
+		h, err := f.Open(vfs.O_RDWR)
+		require.NoError(t, err)
+		want := readAll(t, f)
+		for i := 0; i < n; i++ {
+			// Every other block, backwards, so that no two extents merge
+			// and each goes into the middle of the list.
+			blk := int64(2 * (n - 1 - i))
+			b := bytes.Repeat([]byte{byte(i) | 1}, 1024)
+			_, err := h.WriteAt(b, blk*1024)
+			require.NoError(t, err)
+			if end := int((blk + 1) * 1024); end > len(want) {
+				want = append(want, make([]byte, end-len(want))...)
+			}
+			copy(want[blk*1024:], b)
+		}
+		if shrink >= 0 {
+			require.NoError(t, f.Setattr(&vfs.SetAttr{Mask: vfs.SetSize, Size: shrink}))
+			want = want[:shrink]
+		}
+		require.Equal(t, want, readAll(t, f))
+		a, err := f.Getattr()
+		require.NoError(t, err)
+		t.Logf("size %d blocks %d", a.Size, a.Blocks)
+		require.NoError(t, fsys.Release())
+		fsck(t, img)
+		if isRoot() {
+			want, _ := kernelWalk(t, img)
+			c, _ := libMount(t, img, "")
+			got, err := walk(libWalker{c})
+			require.NoError(t, err)
+			require.Equal(t, want, got)
+		}
+	}
+	stage(2000, -1)       // depth 2: 24 leaves under 6 index entries
+	stage(0, 2000*1024+7) // back to depth 1
+	stage(0, 3*1024)      // depth 0
+	stage(0, 0)
+}
+
+// TestOpenRWRefuses: what a read-write mount refuses, with Linux's
+// errno, and the clean flag kept while mounted.
+func TestOpenRWRefuses(t *testing.T) {
+	img := newImage(t, "8M", "-b", "4096", "-O", "^metadata_csum")
+	patch := func(off int64, or uint32) string {
+		b, err := os.ReadFile(img)
+		require.NoError(t, err)
+		p := filepath.Join(t.TempDir(), "img")
+		putLe32(b[1024+off:], le32(b[1024+off:])|or)
+		require.NoError(t, os.WriteFile(p, b, 0o644))
+		return p
+	}
+	open := func(p string) error {
+		fh, err := os.OpenFile(p, os.O_RDWR, 0)
+		require.NoError(t, err)
+		defer fh.Close()
+		st, _ := fh.Stat()
+		_, err = ext4.OpenRW(fh, st.Size(), "")
+		return err
+	}
+	// An ro_compat feature Linux does not know (Linux 6.18: EINVAL,
+	// "couldn't mount RDWR because of unsupported optional features").
+	require.Equal(t, vfs.EINVAL, open(patch(0x64, 0x80000000)))
+	// quota, which this package would not keep right.
+	require.Equal(t, vfs.EINVAL, open(patch(0x64, 0x100)))
+	// needs_recovery with a journal: the journal is not replayed.
+	require.Equal(t, vfs.EINVAL, open(patch(0x60, 0x4)))
+
+	state := func() uint16 {
+		b, err := os.ReadFile(img)
+		require.NoError(t, err)
+		return uint16(b[1024+0x3A]) | uint16(b[1024+0x3B])<<8
+	}
+	require.Equal(t, uint16(1), state()&1)
+	fsys, fh := openRW(t, img)
+	defer fh.Close()
+	require.Equal(t, uint16(0), state()&1, "not clean while mounted read-write")
+	require.NoError(t, fsys.Release())
+	require.Equal(t, uint16(1), state()&1, "clean after release")
+	fsck(t, img)
+}
+
+// TestWriteRemount: remounting read-only writes back and marks the
+// image clean; read-write again marks it not clean; umount2 leaves it
+// clean and e2fsck happy.
+func TestWriteRemount(t *testing.T) {
+	img, err := os.ReadFile(newImage(t, "8M", "-b", "4096"))
+	require.NoError(t, err)
+	c := libBoot(t, img)
+	defer c.Close()
+	clean := func() bool { return libImage(t, c)[1024+0x3A]&1 != 0 }
+	require.False(t, clean())
+	f, err := c.Open("/mnt/a", vfs.O_WRONLY|vfs.O_CREAT, 0o644)
+	require.NoError(t, err)
+	_, err = f.Write([]byte("hello"))
+	require.NoError(t, err)
+	require.Equal(t, vfs.EBUSY, c.Remount("/mnt", mount.MS_RDONLY, ""), "a file open for writing")
+	require.NoError(t, f.Close())
+	require.NoError(t, c.Remount("/mnt", mount.MS_RDONLY, ""))
+	require.True(t, clean())
+	require.Equal(t, vfs.EROFS, c.Mkdir("/mnt/d", 0o755))
+	require.NoError(t, c.Remount("/mnt", 0, ""))
+	require.False(t, clean())
+	require.NoError(t, c.Mkdir("/mnt/d", 0o755))
+	require.NoError(t, c.Umount2("/mnt", 0))
+	require.True(t, clean())
+	p := filepath.Join(t.TempDir(), "img")
+	require.NoError(t, os.WriteFile(p, libImage(t, c), 0o644))
+	fsck(t, p)
+}
