@@ -167,8 +167,8 @@ const rcuTries = 2
 // EBUSY), so the walk and the hold act as if done under k.mu.RLock.
 func (c *FsContext) lookup(path string, follow, hold bool) (Location, error) {
 	if !hold {
-		if l, ok := c.lookupFast(path, follow); ok {
-			return l, nil
+		if l, err, ok := c.lookupFast(path, follow); ok {
+			return l, err
 		}
 	}
 	k := c.k

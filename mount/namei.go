@@ -404,9 +404,7 @@ func (w *walker) touch(err error) {
 	if w.umount && err == nil {
 		return
 	}
-	if m := w.cur.Mount; m != nil && m.expiry.Load() {
-		m.expiry.Store(false)
-	}
+	touchMount(w.cur.Mount)
 }
 
 // resolveParent resolves all of path but its last component, which it
