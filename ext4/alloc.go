@@ -255,11 +255,14 @@ func (f *FS) allocBlocks(goal, want uint64) (uint64, uint64, error) {
 		}
 		// i == sb.groups is the first group again, from its start.
 		z := findZero(bm, from, n)
+		for z < n && f.freedUncommitted(start+z) { // see journal.go
+			z = findZero(bm, z+1, n)
+		}
 		if z == n {
 			continue
 		}
 		run := uint64(0)
-		for z+run < n && run < want && !testBit(bm, z+run) {
+		for z+run < n && run < want && !testBit(bm, z+run) && !f.freedUncommitted(start+z+run) {
 			setBit(bm, z+run)
 			run++
 		}
@@ -299,6 +302,7 @@ func (f *FS) freeBlocks(start, count uint64) error {
 			}
 			clearBit(bm, bit)
 			f.dev.forget(start + i)
+			f.noteFreed(start + i)
 		}
 		f.groups[g].freeBlocks += uint32(n)
 		if err := f.putGroup(g); err != nil {

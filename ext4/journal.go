@@ -117,6 +117,34 @@ type journaled struct {
 	j   *jbd2.Journal
 	dev rwDevice
 	on  bool // needs_recovery is set on disk
+
+	// freed holds the blocks freed since the last commit. They are
+	// not handed out again until the commit that frees them is
+	// durable: file data is written in place at once, and a crash
+	// before that commit would leave the old metadata pointing at
+	// the new data (Linux's mballoc keeps such blocks busy until the
+	// transaction commits, for the same reason).
+	freed map[uint64]struct{}
+}
+
+// noteFreed records that block b was freed (freeBlocks).
+func (f *FS) noteFreed(b uint64) {
+	if jd := f.jnl; jd != nil {
+		if jd.freed == nil {
+			jd.freed = make(map[uint64]struct{})
+		}
+		jd.freed[b] = struct{}{}
+	}
+}
+
+// freedUncommitted reports whether block b was freed after the last
+// commit, so that allocBlocks passes it by.
+func (f *FS) freedUncommitted(b uint64) bool {
+	if jd := f.jnl; jd != nil && len(jd.freed) > 0 {
+		_, ok := jd.freed[b]
+		return ok
+	}
+	return false
 }
 
 // journalCommit is the commitFunc of a filesystem with a journal: the
@@ -169,6 +197,9 @@ func (f *FS) journalCommit(blocks []metaBlock) error {
 		}
 		list = list[n:]
 	}
+	// Every free so far is in what was committed (the caller holds
+	// the write lock): the blocks may be reused.
+	clear(jd.freed)
 	return nil
 }
 

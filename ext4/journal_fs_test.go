@@ -273,14 +273,22 @@ func TestFSCrash(t *testing.T) {
 		}
 	}
 	for _, c := range []struct {
-		name string
-		mkfs []string
-		size string
-		seed uint64
-		ops  int
+		name  string
+		mkfs  []string
+		size  string
+		seed  uint64
+		ops   int
+		batch int // operations per sync
 	}{
-		{"1k", []string{"-t", "ext4", "-b", "1024"}, "4M", 1, 14},
-		{"4k-inline", []string{"-t", "ext4", "-b", "4096", "-O", "inline_data"}, "8M", 2, 10},
+		{"1k", []string{"-t", "ext4", "-b", "1024"}, "4M", 1, 14, 1},
+		{"4k-inline", []string{"-t", "ext4", "-b", "4096", "-O", "inline_data"}, "8M", 2, 10, 1},
+		// Three operations per sync: blocks freed and allocated
+		// again between two writebacks.
+		{"1k-batched", []string{"-t", "ext4", "-b", "1024"}, "4M", 3, 18, 3},
+		// A file's blocks freed (unlink) and a new file written in
+		// the same interval: without holding freed blocks until the
+		// commit, the new data landed in the old file's blocks.
+		{"1k-reuse", []string{"-t", "ext4", "-b", "1024"}, "4M", 103, 16, 4},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -309,6 +317,9 @@ func TestFSCrash(t *testing.T) {
 				syncedAt = append(syncedAt, d.n)
 				for i, op := range ops {
 					require.NoError(t, applyOp(f, op), "op %d %+v", i, op)
+					if (i+1)%c.batch != 0 && i+1 != len(ops) {
+						continue
+					}
 					require.NoError(t, f.Sync())
 					syncedAt = append(syncedAt, d.n)
 					take(f)
