@@ -1,6 +1,7 @@
 package ext4
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"math/rand/v2"
@@ -12,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/mountkit/mountkit/internal/testenv"
 
 	"github.com/mountkit/mountkit/vfs"
 )
@@ -257,6 +260,17 @@ func snapshot(f *FS) (string, error) {
 	return fmt.Sprint(lines), nil
 }
 
+// linuxReplay mounts img read-only through a writable loop device (the
+// kernel replays its journal) and unmounts it.
+func linuxReplay(t *testing.T, dir, img string) {
+	t.Helper()
+	mnt := filepath.Join(dir, "lmnt")
+	require.NoError(t, os.MkdirAll(mnt, 0o755))
+	sh := fmt.Sprintf(`set -e; dev=$(losetup -f --show %s); trap 'losetup -d $dev' EXIT; mount -o ro $dev %s; umount %s`, img, mnt, mnt)
+	out, err := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", sh).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+}
+
 // TestFSCrash: random file operations on a read-write FS with a
 // journal, each followed by a sync, with the power cut after every
 // write the run makes in turn (the writes since the last flush
@@ -265,7 +279,8 @@ func snapshot(f *FS) (string, error) {
 // journal), the image must show the tree as it was after the last sync
 // that returned or after the next one (committed operations are never
 // lost, nothing half done is visible), and e2fsck -fn must find it
-// clean (checked on the in-order cuts).
+// clean (checked on the in-order cuts). As root, some cut images are
+// replayed by Linux's own mount as well, and must read back the same.
 func TestFSCrash(t *testing.T) {
 	for _, tool := range []string{"mkfs.ext4", "e2fsck"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -337,6 +352,9 @@ func TestFSCrash(t *testing.T) {
 			require.Zero(t, code, "%s", out1)
 			cut := filepath.Join(dir, "cut.img")
 			states := make([]int, len(snaps))
+			_, errLosetup := exec.LookPath("losetup")
+			kernel := os.Geteuid() == 0 && errLosetup == nil && !testenv.Emulated()
+			kernelCuts := 0
 			for limit := 0; limit <= total; limit++ {
 				models := []*rand.Rand{nil}
 				if limit%2 == 0 {
@@ -377,9 +395,23 @@ func TestFSCrash(t *testing.T) {
 						code, out := fsckCode(t, cut, "-fn")
 						require.Zero(t, code, "cut at %d: %s", limit, out)
 					}
+					if rnd == nil && kernel && limit%23 == 11 {
+						// Linux's replay of the cut image reads
+						// back as ours did.
+						require.NoError(t, os.WriteFile(cut, d.image(), 0o644))
+						linuxReplay(t, dir, cut)
+						b, err := os.ReadFile(cut)
+						require.NoError(t, err)
+						kf, err := Open(bytes.NewReader(b), size, "")
+						require.NoError(t, err, "cut at %d: after Linux's replay", limit)
+						kgot, err := snapshot(kf)
+						require.NoError(t, err)
+						require.Equal(t, got, kgot, "cut at %d: Linux's replay differs from ours", limit)
+						kernelCuts++
+					}
 				}
 			}
-			t.Logf("%d operations, %d writes; cuts per state reached: %v", len(ops), total, states)
+			t.Logf("%d operations, %d writes; cuts per state reached: %v; %d cut images replayed by Linux too", len(ops), total, states, kernelCuts)
 			for i, n := range states {
 				require.NotZero(t, n, "no cut left the state after sync %d", i)
 			}
