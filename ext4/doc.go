@@ -72,8 +72,13 @@
 // image, replayed by Open, by e2fsck -fy or by Linux, holds the tree
 // as after the last writeback that returned, or as after the next one,
 // never a mix, and e2fsck -fn finds it clean (random creates, appends,
-// mkdir, unlink, rename, symlinks, truncates and xattrs, each followed
-// by a sync). File data is not journaled: it is written in place when
+// mkdir, unlink, rename, symlinks, truncates and xattrs, synced after
+// each or after every few; Linux's replay of a sample of the cut
+// images reads back the same tree as ours). Blocks freed since the
+// last writeback are not allocated again before it, as Linux's
+// mballoc holds them until the commit; unlike Linux, which then
+// forces a commit and retries, an allocation that finds only such
+// blocks free is ENOSPC. File data is not journaled: it is written in place when
 // written (ordered mode, before the metadata that points at it), so
 // what a crash before the next writeback can show is Linux's too: an
 // overwrite of existing data, or the zeroed tail of a block a truncate
