@@ -418,3 +418,50 @@ func TestFSCrash(t *testing.T) {
 		})
 	}
 }
+
+// TestFreedHeldUntilCommit: blocks a removal freed are not reused
+// before the next writeback: on a full filesystem the space comes back
+// at the sync (Linux would force that commit itself and retry).
+func TestFreedHeldUntilCommit(t *testing.T) {
+	if _, err := exec.LookPath("mkfs.ext4"); err != nil {
+		t.Skip("mkfs.ext4 not installed (e2fsprogs)")
+	}
+	a := filepath.Join(t.TempDir(), "a.img")
+	out, err := exec.Command("mkfs.ext4", "-q", "-F", "-t", "ext4", "-b", "1024", a, "4M").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	img, err := os.ReadFile(a)
+	require.NoError(t, err)
+	m := &memImage{b: img}
+	f, err := OpenRW(m, int64(len(img)), "")
+	require.NoError(t, err)
+	fill := func(name string) (int64, error) {
+		n, err := f.Root().Create(name, vfs.CreateOpts{Mode: vfs.ModeRegular | 0o644})
+		require.NoError(t, err)
+		h, err := n.Open(vfs.O_WRONLY)
+		require.NoError(t, err)
+		defer h.Close()
+		chunk := bytes.Repeat([]byte{7}, 64<<10)
+		var off int64
+		for {
+			k, err := h.WriteAt(chunk, off)
+			off += int64(k)
+			if err != nil {
+				return off, err
+			}
+		}
+	}
+	n1, err := fill("big")
+	require.Equal(t, vfs.ENOSPC, err)
+	require.Greater(t, n1, int64(1<<20))
+	require.NoError(t, f.Sync())
+	require.NoError(t, f.Root().Unlink("big"))
+	n2, err := fill("again")
+	require.Equal(t, vfs.ENOSPC, err)
+	require.Less(t, n2, n1/4, "freed blocks reused before the commit")
+	require.NoError(t, f.Root().Unlink("again"))
+	require.NoError(t, f.Sync())
+	n3, err := fill("third")
+	require.Equal(t, vfs.ENOSPC, err)
+	require.Greater(t, n3, n1*3/4, "the space came back at the sync")
+	require.NoError(t, f.Release())
+}
