@@ -49,8 +49,12 @@ type Kernel struct {
 
 	// seq is the mount sequence count (Linux's mount_lock seqcount):
 	// odd while a writer holding mu for writing may be changing the
-	// tree, even otherwise. See lockMounts.
+	// tree, even otherwise. See lockMounts. Every lock-free walk reads
+	// it twice, so it has a cache line of its own: nothing that readers
+	// falling back to mu.RLock, or anything else, write shares it.
+	_   [64]byte
 	seq atomic.Uint64
+	_   [56]byte
 
 	mu         sync.RWMutex
 	mountIDs   ida.Allocator

@@ -19,6 +19,12 @@ import (
 // lives on while Locations (open files, working directories, roots)
 // refer to it and is freed with the last.
 type Mountpoint struct {
+	// Layout: what lock-free walks read (the first two cache lines of
+	// the 256-byte object: root, parent, mountpoint, the hash node,
+	// flags, expiry) comes first and is written only by mount
+	// operations; the counters that opening and closing files writes
+	// (writers, users) come last, so that walkers through a mount do not
+	// share a cache line with processes opening files on it.
 	k        *Kernel
 	uniqueID uint64 // creation order, never reused; mountinfo's order
 	sb       *superblock
@@ -33,8 +39,23 @@ type Mountpoint struct {
 	// Kernel.seq to notice. Set them with setMountpoint.
 	parent     atomic.Pointer[Mountpoint]
 	mountpoint atomic.Pointer[vfs.Dentry]
-	id         uint32        // the mount ID, shown in mountinfo
-	flags      atomic.Uint32 // per-mount flags (mnt*); read without the mount lock
+
+	// hnode is the mount hash node of m's first insertion, allocated
+	// with m (see mountHash.insert); later insertions allocate their own.
+	hnode hashNode
+
+	id    uint32        // the mount ID, shown in mountinfo
+	flags atomic.Uint32 // per-mount flags (mnt*); read without the mount lock
+
+	// expiry is MNT_EXPIRE's mark: set by the first umount2 call,
+	// cleared whenever a path reference to the mount is dropped.
+	expiry atomic.Bool
+
+	// Scratch state of one umount (propagate_umount), false otherwise.
+	umounting bool // MNT_UMOUNT: going away with this umount
+	candidate bool // T_UMOUNT_CANDIDATE
+	trimmed   bool // T_MARKED
+	freed     bool
 
 	// Guarded by Kernel.mu.
 	ns       *Namespace
@@ -45,22 +66,8 @@ type Mountpoint struct {
 	onNext, onPrev *Mountpoint
 	prop           propagation.Node[*Mountpoint]
 
-	// Scratch state of one umount (propagate_umount), false otherwise.
-	umounting bool // MNT_UMOUNT: going away with this umount
-	candidate bool // T_UMOUNT_CANDIDATE
-	trimmed   bool // T_MARKED
-	freed     bool
-
-	// expiry is MNT_EXPIRE's mark: set by the first umount2 call,
-	// cleared whenever a path reference to the mount is dropped.
-	expiry atomic.Bool
-
 	// writers counts the files open for writing through this mount.
 	writers atomic.Int64
-
-	// hnode is the mount hash node of m's first insertion, allocated
-	// with m (see mountHash.insert); later insertions allocate their own.
-	hnode hashNode
 
 	// users counts the Locations held on this mount by open files,
 	// working directories and roots: what makes umount2 fail with EBUSY.
