@@ -126,7 +126,9 @@ func (k *Kernel) newMount(sb *superblock, root *vfs.Dentry, devname string, flag
 // attach hangs m at dentry d of parent, in parent's namespace. Nothing
 // may be hashed at (parent, d) yet. k.mu is held.
 func (k *Kernel) attach(m, parent *Mountpoint, d *vfs.Dentry) {
-	m.setMountpoint(parent, d)
+	if m.parent.Load() != parent || m.mountpoint.Load() != d {
+		m.setMountpoint(parent, d) // propagation copies have theirs set
+	}
 	parent.children = append(parent.children, m)
 	k.hashMount(m)
 	m.ns = parent.ns
