@@ -56,6 +56,12 @@ func mounter(b *testing.B, c *mount.FsContext, stop <-chan struct{}, pause time.
 // readers only the walks it forces to retry (and the CPU it uses, which
 // mounts/s shows: on a machine with g cores it shares them).
 //
+// walker-cpus is how many CPUs the walkers had on average (their CPU time
+// over the wall time): ns/op scales from 1 to g walkers by exactly as much
+// as walker-cpus does when cpu-ns/op stays flat, so a scaling short of g
+// with a flat cpu-ns/op means the walkers did not get g CPUs, not that
+// they held each other up.
+//
 // cpu-ns/op is the CPU time the walking threads used per stat: unlike
 // ns/op it does not depend on how much of the machine the walkers got
 // (on a shared or small machine, other processes and the mounter take
@@ -117,6 +123,7 @@ func BenchmarkStat10Parallel(b *testing.B) {
 				}
 				if cpu.Load() > 0 {
 					b.ReportMetric(float64(cpu.Load())/float64(b.N), "cpu-ns/op")
+					b.ReportMetric(float64(cpu.Load())/float64(b.Elapsed()), "walker-cpus")
 				}
 			})
 		}
