@@ -42,6 +42,9 @@ type Mountpoint struct {
 
 	// hnode is the mount hash node of m's first insertion, allocated
 	// with m (see mountHash.insert); later insertions allocate their own.
+	// Lock-free readers may still be on it after m is unhashed, so it is
+	// never cleared: a detached mount kept by an open file keeps its old
+	// parent and mountpoint dentry reachable through it.
 	hnode hashNode
 
 	id    uint32        // the mount ID, shown in mountinfo
