@@ -66,6 +66,8 @@ var targets = []target{
 		peer: fig{"Bind/kernel", "ns/bind"}, peerName: "kernel", kind: atMost, k: 1000},
 	{what: "propagation to 1,000 peers (ns/copy)", lib: fig{"Propagate/mountkit/1000", "ns/copy"},
 		peer: fig{"Propagate/kernel/1000", "ns/copy"}, peerName: "kernel", kind: atMost, k: 300},
+	{what: "propagation to 1,000 peers, CPU time (ns/copy)", lib: fig{"Propagate/mountkit/1000", "cpu-ns/copy"},
+		peer: fig{"Propagate/kernel/1000", "cpu-ns/copy"}, peerName: "kernel", kind: atMost, k: 300},
 	{what: "mountinfo (ns/line)", lib: fig{"MountInfo/mountkit", "ns/line"},
 		peer: fig{"MountInfo/kernel", "ns/line"}, peerName: "kernel", kind: atMost, k: 300},
 	{what: "memory per mount (B)", lib: fig{"Memory/mountkit/mount", "B/mount"}, kind: atMost, k: 400},
