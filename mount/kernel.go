@@ -87,6 +87,7 @@ type fsType struct {
 // mounts use it, so that the filesystem is released with the last one.
 type superblock struct {
 	*vfs.Superblock
+	k       *Kernel
 	mounts  int
 	writers atomic.Int64 // files open for writing
 }
@@ -189,7 +190,7 @@ func (k *Kernel) superblockOn(fs vfs.Filesystem, sbFlags uint32, dev uint64) *su
 	if dev == 0 {
 		dev = vfs.Mkdev(0, k.devMinors.Get())
 	}
-	sb := &superblock{Superblock: vfs.NewSuperblock(fs, dev, sbFlags)}
+	sb := &superblock{Superblock: vfs.NewSuperblock(fs, dev, sbFlags), k: k}
 	k.sbs[fs] = sb
 	return sb
 }
