@@ -231,3 +231,62 @@ func TestWriteRemount(t *testing.T) {
 	require.NoError(t, os.WriteFile(p, libImage(t, c), 0o644))
 	fsck(t, p)
 }
+
+// TestWriteHtree adds thousands of names to an indexed directory (1 KiB
+// and 4 KiB blocks): the leaves split and the index grows, the
+// directory stays indexed, e2fsck -fn passes (it checks every leaf's
+// hash range), lookups go through the index, and the kernel reads back
+// what the library does.
+func TestWriteHtree(t *testing.T) {
+	needTools(t, "debugfs")
+	for _, bs := range []string{"1024", "4096"} {
+		t.Run(bs, func(t *testing.T) {
+			src := filepath.Join(t.TempDir(), "src")
+			require.NoError(t, os.MkdirAll(filepath.Join(src, "h"), 0o755))
+			for i := range 400 {
+				require.NoError(t, os.WriteFile(filepath.Join(src, "h", fmt.Sprintf("old-%04d", i)), nil, 0o644))
+			}
+			img := filepath.Join(t.TempDir(), "img")
+			run(t, "truncate", "-s", "32M", img)
+			run(t, "mkfs.ext4", "-q", "-F", "-b", bs, "-E", "root_owner=0:0", "-d", src, img)
+			run(t, "e2fsck", "-fyD", img)
+			fsys, fh := openRW(t, img)
+			defer fh.Close()
+			root := fsys.Root()
+			h, err := root.Lookup("h")
+			require.NoError(t, err)
+			for i := range 1500 {
+				writeFile(t, h, fmt.Sprintf("new-file-with-a-name-of-some-length-%05d", i), nil)
+			}
+			for i := 0; i < 400; i += 2 {
+				require.NoError(t, h.Unlink(fmt.Sprintf("old-%04d", i)))
+			}
+			for i := 0; i < 1500; i += 3 {
+				n := fmt.Sprintf("new-file-with-a-name-of-some-length-%05d", i)
+				require.NoError(t, h.Rename(n, h, n+"-renamed", 0))
+			}
+			require.NoError(t, fsys.Release())
+			fsck(t, img)
+			out, err := exec.Command("debugfs", "-R", "stat /h", img).CombinedOutput()
+			require.NoError(t, err)
+			require.Regexp(t, `Flags: 0x[0-9a-f]*1[0-9a-f]{3}\b`, string(out), "still indexed")
+			ro, err := ext4.Open(fh, 32<<20, "")
+			require.NoError(t, err)
+			rh, err := ro.Root().Lookup("h")
+			require.NoError(t, err)
+			for _, n := range []string{"old-0001", "new-file-with-a-name-of-some-length-00001", "new-file-with-a-name-of-some-length-00003-renamed"} {
+				_, err := rh.Lookup(n)
+				require.NoError(t, err, n)
+			}
+			_, err = rh.Lookup("old-0000")
+			require.Equal(t, vfs.ENOENT, err)
+			if isRoot() {
+				want, _ := kernelWalk(t, img)
+				c, _ := libMount(t, img, "")
+				got, err := walk(libWalker{c})
+				require.NoError(t, err)
+				require.Equal(t, want, got)
+			}
+		})
+	}
+}
