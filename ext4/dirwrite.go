@@ -135,6 +135,20 @@ func (f *FS) addEntry(dir *node, name string, ino uint32, mode vfs.Mode) error {
 			return err
 		}
 	}
+	// A full one-block directory becomes indexed, as in ext4.
+	if nblk == 1 && f.sb.compat&compatDirIndex != 0 && r.flags&flagExtents != 0 {
+		if ok, err := f.makeIndexed(dir); err != nil {
+			return err
+		} else if ok {
+			if ok, err := f.dxAdd(dir, name, ino, mode); ok || err != nil {
+				return err
+			}
+			if err := f.dropIndex(dir); err != nil {
+				return err
+			}
+			return f.addEntry(dir, name, ino, mode)
+		}
+	}
 	// A new block at the end.
 	b, err := f.appendDirBlock(dir)
 	if err != nil {

@@ -77,17 +77,23 @@
 //     extent list after each change, as shallow and narrow as it can be
 //     (leaves and index nodes full, in order), reusing its old blocks;
 //     so trees grow past the inode (depth 1 to 5) and shrink back.
-//   - Directories: an entry takes the first gap big enough in the
-//     directory's blocks or a new block at the end; a removed entry
-//     merges into the one before it. An indexed (htree) directory loses
-//     its index at its first change: EXT4_INDEX_FL is cleared, the root
-//     and the interior index blocks are rewritten as plain leaves, and
-//     the directory is linear from then on, which the kernel and e2fsck
-//     accept (the kernel itself falls back so on a damaged index;
-//     e2fsck -D rebuilds one). New directories are linear, however
-//     large they grow. A read-write mount keeps an in-memory index of
-//     the names of every directory of more than one block it has looked
-//     into, so lookups and changes do not scan it.
+//   - Directories: in a linear directory an entry takes the first gap
+//     big enough in its blocks or a new block at the end; a removed
+//     entry merges into the one before it (or is emptied, first in its
+//     block). An indexed (htree) directory keeps its index, as
+//     ext4_dx_add_entry does: an entry goes into the leaf its hash
+//     picks; a full leaf is split by hash into a new block (with the
+//     collision bit when the halves share the split hash), a full index
+//     node is split into two, a full root gets a level below it (two
+//     levels, three with largedir). Only when the index is at its
+//     largest, or is one ext4 does not understand, does the directory
+//     drop it: EXT4_INDEX_FL cleared, the root and interior blocks
+//     rewritten as plain leaves, linear from then on, as the kernel
+//     permits (e2fsck -D indexes it again). A full one-block directory
+//     of a dir_index filesystem becomes indexed (make_indexed_dir).
+//     A read-write mount also keeps an in-memory index of the names of
+//     every directory of more than one block it has looked into, so
+//     that lookups and changes in a linear directory do not scan it.
 //   - The block cache: metadata blocks are changed in the cache and
 //     written back (all dirty blocks, in block order, through one
 //     function a journal can take over, FS.commit) on fsync, syncfs

@@ -344,3 +344,84 @@ func (f *FS) dxGrow(dir *node, frames []dxFrame) (bool, error) {
 	f.setDxCsum(r, parent, pf.entries)
 	return true, nil
 }
+
+// makeIndexed turns a one-block linear directory whose block is full
+// into an indexed one (make_indexed_dir): its entries after "." and ".."
+// move to a new block 1, and block 0 becomes the htree root with one
+// entry for it. false when block 0 is not laid out as ext4 lays it.
+func (f *FS) makeIndexed(dir *node) (bool, error) {
+	r := dir.r
+	bs := f.sb.blockSize
+	root, _, err := f.dirLeaf(r, 0)
+	if err != nil || root == nil {
+		return false, err
+	}
+	dot, err := f.parseDirent(root, 0)
+	if err != nil || string(dot.name) != "." || dot.next != 12 {
+		return false, nil
+	}
+	dotdot, err := f.parseDirent(root, 12)
+	if err != nil || string(dotdot.name) != ".." {
+		return false, nil
+	}
+	if f.sb.defHashVersion > hashTea {
+		return false, nil
+	}
+	limit := bs - f.dirTailSize()
+	// The entries after "..".
+	var ents []leafEntry
+	for off := dotdot.next; off < limit; {
+		e, err := f.parseDirent(root, off)
+		if err != nil {
+			return false, err
+		}
+		if e.ino != 0 {
+			ents = append(ents, leafEntry{ino: e.ino, name: string(e.name), typ: root[off+7]})
+		}
+		off = e.next
+	}
+	if f.sb.incompat&incompatFiletype == 0 {
+		for i := range ents {
+			ents[i].typ = 0
+		}
+	}
+	b1, err := f.appendDirBlock(dir)
+	if err != nil {
+		return false, err
+	}
+	clear(b1)
+	off := 0
+	for i, e := range ents {
+		rl := direntSize(len(e.name))
+		if i == len(ents)-1 {
+			rl = limit - off
+		}
+		f.putDirent(b1, off, rl, e.ino, e.name, e.typ)
+		off += rl
+		dir.noteEntry(e.name, e.ino, 1)
+	}
+	if len(ents) == 0 {
+		f.putDirent(b1, 0, limit, 0, "", 0)
+	}
+	f.setDirTail(r, b1)
+	// The root: "." and ".." (its rec_len to the block's end), the
+	// dx_root_info, one entry.
+	self, parent := dot.ino, dotdot.ino
+	dt := f.direntFileType(vfs.ModeDir)
+	clear(root)
+	f.putDirent(root, 0, 12, self, ".", dt)
+	f.putDirent(root, 12, bs-12, parent, "..", dt)
+	root[0x1C] = f.sb.defHashVersion
+	root[0x1D] = 8 // info_length
+	root[0x1E] = 0 // indirect_levels
+	tail := 0
+	if f.sb.csum() {
+		tail = 8
+	}
+	le.PutUint16(root[0x20:], uint16((bs-0x20-tail)/8))
+	le.PutUint16(root[0x22:], 1)
+	le.PutUint32(root[0x24:], 1)
+	r.flags |= flagIndex
+	f.setDxCsum(r, root, 0x20)
+	return true, f.putInode(r)
+}
