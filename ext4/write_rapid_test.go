@@ -341,7 +341,7 @@ func under(p, dir string) bool { return p == dir || strings.HasPrefix(p, dir+"/"
 // step runs one random operation on the library and the model.
 func (s *writeState) step(t *rapid.T) {
 	c, m := s.c, s.m
-	switch rapid.IntRange(0, 13).Draw(t, "op") {
+	switch rapid.IntRange(0, 14).Draw(t, "op") {
 	case 0, 1: // write (creating)
 		p := s.newPath(t)
 		e := m.ents[p]
@@ -487,6 +487,24 @@ func (s *writeState) step(t *rapid.T) {
 		require.NoError(t, err)
 		writeModel(fe, b, 0)
 		s.open, s.openFile = f, fe
+	case 14: // many names at once in one directory: leaf and index splits
+		d := rapid.SampledFrom(s.dirs()).Draw(t, "bulkDir")
+		n := rapid.IntRange(1, 150).Draw(t, "bulkN")
+		base := rapid.IntRange(0, 3).Draw(t, "bulkBase")
+		for i := range n {
+			p := join(d, fmt.Sprintf("bulk-%d-%s", (base*37+i*13)%200, strings.Repeat("z", i%23)))
+			if e := m.ents[p]; e != nil {
+				if e.file != nil {
+					require.NoError(t, c.Unlink(s.abs(p)), "unlink %s", p)
+					delete(m.ents, p)
+				}
+				continue
+			}
+			f, err := c.Open(s.abs(p), vfs.O_WRONLY|vfs.O_CREAT|vfs.O_EXCL, 0o600)
+			require.NoError(t, err, "create %s", p)
+			require.NoError(t, f.Close())
+			m.ents[p] = &mEnt{file: &mFile{mode: 0o600}}
+		}
 	case 12: // setxattr
 		ps := s.paths(func(e *mEnt) bool { return e.target == "" })
 		ps = append(ps, "")
