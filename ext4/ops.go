@@ -73,6 +73,7 @@ func (n *node) create(name string, o vfs.CreateOpts, fill func(c *node) error) (
 	f := n.f
 	f.wmu.Lock()
 	defer f.wmu.Unlock()
+	defer f.maybeFlush()
 	if err := n.dirOp(name); err != nil {
 		return nil, err
 	}
@@ -229,6 +230,7 @@ func (n *node) Unlink(name string) error {
 	f := n.f
 	f.wmu.Lock()
 	defer f.wmu.Unlock()
+	defer f.maybeFlush()
 	if err := n.dirOp(name); err != nil {
 		return err
 	}

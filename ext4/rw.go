@@ -226,3 +226,20 @@ func (f *FS) hasOrphans() bool {
 	}
 	return false
 }
+
+// maxDirty is how many dirty metadata blocks a change may leave before
+// they are written back at its end, bounding the cache.
+const maxDirty = 4 * cacheBlocks
+
+// maybeFlush writes back when too many blocks are dirty; a failure is
+// kept for umount (the change itself succeeded). wmu is held.
+func (f *FS) maybeFlush() {
+	f.dev.mu.Lock()
+	n := f.dev.dirty
+	f.dev.mu.Unlock()
+	if n > maxDirty {
+		if err := f.flush(); err != nil {
+			f.setErr(err)
+		}
+	}
+}

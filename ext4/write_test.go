@@ -301,3 +301,118 @@ func TestWriteHtree(t *testing.T) {
 		})
 	}
 }
+
+// failingDisk fails every write once armed, as a dying device would.
+type failingDisk struct {
+	*os.File
+	fail bool
+}
+
+func (d *failingDisk) WriteAt(p []byte, off int64) (int, error) {
+	if d.fail {
+		return 0, vfs.EIO
+	}
+	return d.File.WriteAt(p, off)
+}
+
+// TestWriteReleaseEIO: a writeback that cannot reach the device makes
+// Release (and so umount2) EIO, and the image is left not clean.
+func TestWriteReleaseEIO(t *testing.T) {
+	img := newImage(t, "8M", "-b", "4096")
+	fh, err := os.OpenFile(img, os.O_RDWR, 0)
+	require.NoError(t, err)
+	defer fh.Close()
+	d := &failingDisk{File: fh}
+	fsys, err := ext4.OpenRW(d, 8<<20, "")
+	require.NoError(t, err)
+	writeFile(t, fsys.Root(), "a", []byte("data"))
+	d.fail = true
+	require.Equal(t, vfs.EIO, fsys.Release())
+	b := make([]byte, 2)
+	_, err = fh.ReadAt(b, 1024+0x3A)
+	require.NoError(t, err)
+	require.Zero(t, b[0]&1, "not clean")
+}
+
+// TestWriteConcurrent runs writers in their own directories next to
+// readers of the whole tree (for the race detector).
+func TestWriteConcurrent(t *testing.T) {
+	img := newImage(t, "32M", "-b", "1024")
+	fsys, fh := openRW(t, img)
+	defer fh.Close()
+	root := fsys.Root()
+	done := make(chan error, 6)
+	for w := range 4 {
+		go func() {
+			done <- func() error {
+				d, err := root.Mkdir(fmt.Sprintf("w%d", w), vfs.CreateOpts{Mode: 0o755})
+				if err != nil {
+					return err
+				}
+				for i := range 60 {
+					name := fmt.Sprintf("f%d", i)
+					n, err := d.Create(name, vfs.CreateOpts{Mode: 0o644})
+					if err != nil {
+						return err
+					}
+					h, err := n.Open(vfs.O_RDWR)
+					if err != nil {
+						return err
+					}
+					if _, err := h.WriteAt(bytes.Repeat([]byte{byte(i)}, 3000), int64(i*100)); err != nil {
+						return err
+					}
+					buf := make([]byte, 100)
+					if _, err := h.ReadAt(buf, int64(i*100)); err != nil {
+						return err
+					}
+					if i%3 == 0 {
+						if err := d.Unlink(name); err != nil {
+							return err
+						}
+					}
+				}
+				return nil
+			}()
+		}()
+	}
+	for range 2 {
+		go func() {
+			done <- func() error {
+				for range 30 {
+					h, err := root.Open(vfs.O_RDONLY)
+					if err != nil {
+						return err
+					}
+					var names []string
+					if err := h.(interface {
+						ReadDir(uint64, func(vfs.DirEntry) bool) error
+					}).ReadDir(0, func(e vfs.DirEntry) bool { names = append(names, e.Name); return true }); err != nil {
+						return err
+					}
+					for _, n := range names {
+						c, err := root.Lookup(n)
+						if err == vfs.ENOENT {
+							continue
+						}
+						if err != nil {
+							return err
+						}
+						if _, err := c.Getattr(); err != nil {
+							return err
+						}
+					}
+					if _, err := fsys.Statfs(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}()
+		}()
+	}
+	for range 6 {
+		require.NoError(t, <-done)
+	}
+	require.NoError(t, fsys.Release())
+	fsck(t, img)
+}
