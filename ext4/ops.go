@@ -51,15 +51,6 @@ func (n *node) dirOp(name string) error {
 	return nil
 }
 
-// lookupLocked is Lookup under the write lock: the child's node.
-func (f *FS) lookupLocked(dir *node, name string) (*node, error) {
-	ino, err := f.lookupNode(dir, name)
-	if err != nil {
-		return nil, err
-	}
-	return f.inode(ino)
-}
-
 // touchDir sets a directory's mtime and ctime to now.
 func (f *FS) touchDir(dir *node) error {
 	t := now()
