@@ -136,7 +136,7 @@ func (f *FS) addEntry(dir *node, name string, ino uint32, mode vfs.Mode) error {
 		}
 	}
 	// A full one-block directory becomes indexed, as in ext4.
-	if nblk == 1 && f.sb.compat&compatDirIndex != 0 && r.flags&flagExtents != 0 {
+	if nblk == 1 && f.sb.compat&compatDirIndex != 0 {
 		if ok, err := f.makeIndexed(dir); err != nil {
 			return err
 		} else if ok {
@@ -165,12 +165,30 @@ func (f *FS) addEntry(dir *node, name string, ino uint32, mode vfs.Mode) error {
 func (f *FS) appendDirBlock(dir *node) ([]byte, error) {
 	r := dir.r
 	bs := uint64(f.sb.blockSize)
-	if err := f.loadExtents(dir); err != nil {
-		return nil, err
-	}
 	lblk := uint64(r.size) / bs
 	if lblk >= maxDirBlocks {
 		return nil, vfs.ENOSPC
+	}
+	if r.flags&flagExtents == 0 {
+		goal := f.sb.groupStart(f.flexGroup((r.ino - 1) / f.sb.inodesPerGroup))
+		if lblk > 0 {
+			if s, err := f.mapIndirect(r, lblk-1); err == nil && !s.zero {
+				goal = s.pblk + 1
+			}
+		}
+		pblk, err := f.bmapAlloc(dir, lblk, goal)
+		if err != nil {
+			return nil, err
+		}
+		b, err := f.dev.fresh(pblk)
+		if err != nil {
+			return nil, err
+		}
+		r.size = int64((lblk + 1) * bs)
+		return b, f.putInode(r)
+	}
+	if err := f.loadExtents(dir); err != nil {
+		return nil, err
 	}
 	goal := f.sb.groupStart(f.flexGroup((r.ino - 1) / f.sb.inodesPerGroup))
 	if k := len(dir.ext); k > 0 {

@@ -74,8 +74,6 @@ func (f *FS) rwCheck() error {
 		return vfs.EINVAL // the journal is not replayed
 	case sb.incompat&incompatMMP != 0:
 		return vfs.EOPNOTSUPP
-	case sb.incompat&incompatExtents == 0:
-		return vfs.EOPNOTSUPP
 	}
 	return nil
 }

@@ -151,16 +151,17 @@ func reduceWalk(lines []string) []string {
 	return out
 }
 
-// template images, built once: 1 KiB and 4 KiB blocks, with an htree
-// directory "h" of 300 entries or without.
+// template images, built once: ext4, ext2 (block maps) and ext3, 1 KiB
+// and 4 KiB blocks, with an htree directory "h" of 300 entries or
+// without.
 var templates struct {
 	sync.Mutex
 	imgs map[string][]byte
 }
 
-func templateImage(t testing.TB, bs int, htree bool) []byte {
+func templateImage(t testing.TB, kind string, bs int, htree bool) []byte {
 	t.Helper()
-	key := fmt.Sprint(bs, htree)
+	key := fmt.Sprint(kind, bs, htree)
 	templates.Lock()
 	defer templates.Unlock()
 	if b, ok := templates.imgs[key]; ok {
@@ -178,7 +179,7 @@ func templateImage(t testing.TB, bs int, htree bool) []byte {
 	}
 	img := filepath.Join(dir, "img")
 	run(t, "truncate", "-s", "8M", img)
-	run(t, "mkfs.ext4", "-b", fmt.Sprint(bs), "-q", "-F", "-E", "root_owner=0:0", "-d", src, img)
+	run(t, "mkfs."+kind, "-b", fmt.Sprint(bs), "-q", "-F", "-E", "root_owner=0:0", "-d", src, img)
 	if htree {
 		run(t, "e2fsck", "-fyD", img)
 	}
@@ -546,8 +547,8 @@ func (s *writeState) inode(t *rapid.T, p string) vfs.Inode {
 }
 
 // TestWriteRapid runs random sequences of changes through a read-write
-// library mount of 1 KiB and 4 KiB block images, with and without an
-// htree directory, and then requires e2fsck -fn to pass and the image,
+// library mount of ext4, ext3 and ext2 images of 1 KiB and 4 KiB
+// blocks, with and without an htree directory, and then requires e2fsck -fn to pass and the image,
 // read back, to hold what the model says. As root, some of the images
 // are also mounted by the kernel, whose walk must equal the library's.
 func TestWriteRapid(t *testing.T) {
@@ -556,9 +557,10 @@ func TestWriteRapid(t *testing.T) {
 	dir := t.TempDir()
 	iter := 0
 	rapid.Check(t, func(rt *rapid.T) {
+		kind := rapid.SampledFrom([]string{"ext4", "ext4", "ext2", "ext3"}).Draw(rt, "kind")
 		bs := rapid.SampledFrom([]int{1024, 4096}).Draw(rt, "bs")
 		htree := rapid.Bool().Draw(rt, "htree")
-		c := libBoot(t, templateImage(t, bs, htree))
+		c := libBoot(t, templateImage(t, kind, bs, htree))
 		defer c.Close()
 		s := &writeState{c: c, m: modelOf(t, c), bs: bs}
 		for range rapid.IntRange(1, 60).Draw(rt, "steps") {
