@@ -1,5 +1,5 @@
 // Package ext4 reads ext2, ext3 and ext4 filesystem images as a Linux
-// 6.18 mount shows them, and writes ext4 images (without the journal).
+// 6.18 mount shows them, and writes them (without the journal).
 //
 // Mount is the "ext4" filesystem type for mount.Kernel.RegisterFilesystem
 // (registered as requiring a block device, so the mount layer resolves
@@ -77,6 +77,12 @@
 //     extent list after each change, as shallow and narrow as it can be
 //     (leaves and index nodes full, in order), reusing its old blocks;
 //     so trees grow past the inode (depth 1 to 5) and shrink back.
+//     New files of a filesystem with the extents feature use extents.
+//   - Block maps (ext2, ext3, and block-mapped files on ext4): a write
+//     allocates the blocks of the holes it reaches and the single,
+//     double and triple indirect blocks on their paths; a truncation
+//     frees the blocks past the new end and the indirect blocks left
+//     empty. New files of a filesystem without extents are block-mapped.
 //   - Directories: in a linear directory an entry takes the first gap
 //     big enough in its blocks or a new block at the end; a removed
 //     entry merges into the one before it (or is emptied, first in its
@@ -120,13 +126,10 @@
 //     mount read-only, as on Linux.
 //   - needs_recovery (an unreplayed journal): EINVAL, even with
 //     "norecovery" (Linux: norecovery only on read-only mounts).
-//   - mmp, and images without the extents feature (ext2, ext3): a
-//     read-write mount is EOPNOTSUPP. On an extents filesystem, files
-//     that are block-mapped (left from an ext3 conversion) are read and
-//     freed whole, but writing or truncating them part way is
-//     EOPNOTSUPP, as is any change to an inline-data file or directory
-//     (new files are never inline) and to xattrs whose values live in
-//     their own inodes (ea_inode).
+//   - mmp: a read-write mount is EOPNOTSUPP (the MMP block is not
+//     kept). Any change to an inline-data file or directory is
+//     EOPNOTSUPP (new files are never inline), and so is a change to the
+//     xattrs of an inode with a value in its own inode (ea_inode).
 //   - POSIX ACLs (system.posix_acl_access and _default) are not set or
 //     removed: EOPNOTSUPP (ext4 would fold them into the mode).
 //   - The journal is neither written nor replayed: needs_recovery is

@@ -416,3 +416,62 @@ func TestWriteConcurrent(t *testing.T) {
 	require.NoError(t, fsys.Release())
 	fsck(t, img)
 }
+
+// TestWriteBlockMap writes a block-mapped file (ext2, 1 KiB blocks)
+// through its direct, single, double and triple indirect ranges, then
+// truncates it back in stages; e2fsck -fn after each, and the kernel
+// reads back what the library does.
+func TestWriteBlockMap(t *testing.T) {
+	needTools(t, "mkfs.ext2")
+	img := filepath.Join(t.TempDir(), "img")
+	run(t, "truncate", "-s", "32M", img)
+	run(t, "mkfs.ext2", "-q", "-F", "-b", "1024", "-E", "root_owner=0:0", img)
+	var want []byte
+	stage := func(writes []int64, size int64) {
+		fsys, fh := openRW(t, img)
+		defer fh.Close()
+		root := fsys.Root()
+		f, err := root.Lookup("map")
+		if err == vfs.ENOENT {
+			f = writeFile(t, root, "map", nil)
+		} else {
+			require.NoError(t, err)
+		}
+		h, err := f.Open(vfs.O_RDWR)
+		require.NoError(t, err)
+		for i, off := range writes {
+			b := bytes.Repeat([]byte{byte(i + 1)}, 1500)
+			_, err := h.WriteAt(b, off)
+			require.NoError(t, err)
+			if end := int(off) + len(b); end > len(want) {
+				want = append(want, make([]byte, end-len(want))...)
+			}
+			copy(want[off:], b)
+		}
+		if size >= 0 {
+			require.NoError(t, f.Setattr(&vfs.SetAttr{Mask: vfs.SetSize, Size: size}))
+			if int(size) < len(want) {
+				want = want[:size]
+			} else {
+				want = append(want, make([]byte, int(size)-len(want))...)
+			}
+		}
+		got := readAll(t, f)
+		require.Equal(t, len(want), len(got))
+		require.True(t, bytes.Equal(want, got))
+		require.NoError(t, fsys.Release())
+		fsck(t, img)
+		if isRoot() {
+			want, _ := kernelWalk(t, img)
+			c, _ := libMount(t, img, "")
+			got, err := walk(libWalker{c})
+			require.NoError(t, err)
+			require.Equal(t, want, got)
+		}
+	}
+	stage([]int64{0, 5000, 11 * 1024, 12*1024 + 100, 200 << 10, 300 << 10, 10 << 20, 67 << 20, 67<<20 + 70000}, -1)
+	stage(nil, 10<<20+777) // the triple indirect tree goes
+	stage(nil, 250<<10)    // the double one too
+	stage([]int64{100 << 10}, 5000)
+	stage(nil, 0)
+}
