@@ -569,6 +569,10 @@ func TestWriteRapid(t *testing.T) {
 		if s.open != nil {
 			require.NoError(rt, s.open.Close())
 		}
+		loc, err := c.Resolve("/mnt", true)
+		require.NoError(rt, err)
+		rwStatfs, err := loc.Dentry.Superblock().Filesystem().Statfs()
+		require.NoError(rt, err)
 		require.NoError(rt, c.Umount2("/mnt", 0))
 		img := filepath.Join(dir, fmt.Sprintf("img%d", iter))
 		iter++
@@ -579,6 +583,11 @@ func TestWriteRapid(t *testing.T) {
 		got, err := walk(libWalker{c})
 		require.NoError(rt, err)
 		require.Equal(rt, s.m.lines(), reduceWalk(got))
+		loc, err = c.Resolve("/mnt", true)
+		require.NoError(rt, err)
+		roStatfs, err := loc.Dentry.Superblock().Filesystem().Statfs()
+		require.NoError(rt, err)
+		require.Equal(rt, roStatfs, rwStatfs, "statfs of the read-write mount, and read back")
 		if len(kernelImgs) < 6 {
 			kernelImgs = append(kernelImgs, img)
 		}
@@ -588,10 +597,13 @@ func TestWriteRapid(t *testing.T) {
 		return
 	}
 	for _, img := range kernelImgs {
-		want, _ := kernelWalk(t, img)
-		c, _ := libMount(t, img, "")
+		want, wantStatfs := kernelWalk(t, img)
+		c, fsys := libMount(t, img, "")
 		got, err := walk(libWalker{c})
 		require.NoError(t, err)
 		require.Equal(t, want, got, img)
+		st, err := fsys.Statfs()
+		require.NoError(t, err)
+		require.Equal(t, wantStatfs, statfsLine(st), img)
 	}
 }
