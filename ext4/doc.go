@@ -142,6 +142,9 @@
 //   - Block allocation has no preallocation, delayed allocation or
 //     Orlov spreading of directories; the layouts differ from the
 //     kernel's but e2fsck finds nothing wrong with them.
+//   - Reads do not update atime (the mount layer asks for no atime
+//     updates); new inodes inherit no flags (sync, noatime, projinherit
+//     and the like) from their directory.
 //
 // # Defensive reading
 //
