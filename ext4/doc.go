@@ -129,7 +129,8 @@
 //   - mmp: a read-write mount is EOPNOTSUPP (the MMP block is not
 //     kept). Any change to an inline-data file or directory is
 //     EOPNOTSUPP (new files are never inline), and so is a change to the
-//     xattrs of an inode with a value in its own inode (ea_inode).
+//     xattrs of an inode with a value in its own inode (ea_inode), or
+//     removing its last link.
 //   - POSIX ACLs (system.posix_acl_access and _default) are not set or
 //     removed: EOPNOTSUPP (ext4 would fold them into the mode).
 //   - The journal is neither written nor replayed: needs_recovery is

@@ -236,11 +236,33 @@ func (n *node) Unlink(name string) error {
 	if c.r.mode.IsDir() {
 		return vfs.EISDIR
 	}
+	if err := f.checkReleasable(c); err != nil {
+		return err
+	}
 	f.removeAt(n, l)
 	if err := f.touchDir(n); err != nil {
 		return err
 	}
 	return f.dropLink(c)
+}
+
+// checkReleasable refuses (EOPNOTSUPP) to take the last link of an
+// inode this package could not free right: one with an xattr value in
+// its own inode (ea_inode), whose reference count would have to drop.
+func (f *FS) checkReleasable(c *node) error {
+	if c.r.links > 1 && !c.r.mode.IsDir() || f.sb.incompat&incompatEAInode == 0 {
+		return nil
+	}
+	xs, err := f.xattrs(c.r)
+	if err != nil {
+		return err
+	}
+	for _, x := range xs {
+		if x.inum != 0 {
+			return vfs.EOPNOTSUPP
+		}
+	}
+	return nil
 }
 
 // dropLink takes one link from c, freeing it when none is left and
@@ -282,6 +304,9 @@ func (n *node) Rmdir(name string) error {
 		return err
 	} else if !empty {
 		return vfs.ENOTEMPTY
+	}
+	if err := f.checkReleasable(c); err != nil {
+		return err
 	}
 	f.removeAt(n, l)
 	f.decLinks(n.r)
