@@ -348,6 +348,9 @@ func (n *node) Setattr(s *vfs.SetAttr) error {
 	if n.err != nil {
 		return n.err
 	}
+	if n.freed {
+		return vfs.ESTALE // its number may belong to another inode now
+	}
 	r := n.r
 	t := now()
 	if s.Mask&vfs.SetSize != 0 {
