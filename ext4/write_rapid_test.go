@@ -343,7 +343,32 @@ func under(p, dir string) bool { return p == dir || strings.HasPrefix(p, dir+"/"
 // step runs one random operation on the library and the model.
 func (s *writeState) step(t *rapid.T) {
 	c, m := s.c, s.m
-	switch rapid.IntRange(0, 14).Draw(t, "op") {
+	switch rapid.IntRange(0, 15).Draw(t, "op") {
+	case 15: // RENAME_EXCHANGE
+		ps := s.paths(isAnyEnt)
+		if len(ps) < 2 {
+			return
+		}
+		a := rapid.SampledFrom(ps).Draw(t, "xa")
+		b := rapid.SampledFrom(ps).Draw(t, "xb")
+		if under(a, b) || under(b, a) {
+			return
+		}
+		require.NoError(t, c.Renameat2(s.abs(a), s.abs(b), vfs.RENAME_EXCHANGE), "exchange %s %s", a, b)
+		moved := map[string]*mEnt{}
+		for p, e := range m.ents {
+			switch {
+			case under(p, a):
+				moved[b+strings.TrimPrefix(p, a)] = e
+				delete(m.ents, p)
+			case under(p, b):
+				moved[a+strings.TrimPrefix(p, b)] = e
+				delete(m.ents, p)
+			}
+		}
+		for p, e := range moved {
+			m.ents[p] = e
+		}
 	case 0, 1: // write (creating)
 		p := s.newPath(t)
 		e := m.ents[p]

@@ -475,3 +475,28 @@ func TestWriteBlockMap(t *testing.T) {
 	stage([]int64{100 << 10}, 5000, false)
 	stage(nil, 0, false)
 }
+
+// TestWriteWhiteout: RENAME_WHITEOUT leaves a 0:0 character device at
+// the old name (what overlayfs asks of its upper layer).
+func TestWriteWhiteout(t *testing.T) {
+	img, err := os.ReadFile(newImage(t, "8M", "-b", "1024"))
+	require.NoError(t, err)
+	c := libBoot(t, img)
+	defer c.Close()
+	f, err := c.Open("/mnt/a", vfs.O_WRONLY|vfs.O_CREAT, 0o644)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	require.NoError(t, c.Mkdir("/mnt/d", 0o755))
+	require.NoError(t, c.Renameat2("/mnt/a", "/mnt/d/b", vfs.RENAME_WHITEOUT))
+	st, err := c.Lstat("/mnt/a")
+	require.NoError(t, err)
+	require.Equal(t, vfs.ModeCharDevice, st.Mode.Type())
+	require.Zero(t, st.Rdev)
+	st, err = c.Lstat("/mnt/d/b")
+	require.NoError(t, err)
+	require.True(t, st.Mode.IsRegular())
+	require.NoError(t, c.Umount2("/mnt", 0))
+	p := filepath.Join(t.TempDir(), "img")
+	require.NoError(t, os.WriteFile(p, libImage(t, c), 0o644))
+	fsck(t, p)
+}
