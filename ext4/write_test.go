@@ -500,3 +500,50 @@ func TestWriteWhiteout(t *testing.T) {
 	require.NoError(t, os.WriteFile(p, libImage(t, c), 0o644))
 	fsck(t, p)
 }
+
+// TestWriteManyGroups fills blocks and inodes past the first groups of
+// images whose other groups are BLOCK_UNINIT and INODE_UNINIT (flex_bg,
+// metadata_csum; and gdt_csum without flex_bg), so that the allocator
+// initialises their bitmaps; e2fsck -fn and the kernel agree.
+func TestWriteManyGroups(t *testing.T) {
+	for _, v := range []struct {
+		name string
+		opts []string
+	}{
+		{"flex-csum-1k", []string{"-b", "1024", "-N", "4096"}},
+		{"noflex-gdtcsum-4k", []string{"-b", "4096", "-g", "2048", "-N", "2048", "-O", "^64bit,^flex_bg,^metadata_csum,uninit_bg"}},
+	} {
+		t.Run(v.name, func(t *testing.T) {
+			img := newImage(t, "64M", v.opts...)
+			fsys, fh := openRW(t, img)
+			defer fh.Close()
+			root := fsys.Root()
+			big := bytes.Repeat([]byte("group-spanning data "), 30<<20/20)
+			writeFile(t, root, "big", big)
+			d, err := root.Mkdir("many", vfs.CreateOpts{Mode: 0o755})
+			require.NoError(t, err)
+			for i := range 1500 {
+				writeFile(t, d, fmt.Sprintf("f%04d", i), []byte(fmt.Sprint(i)))
+			}
+			for i := range 30 {
+				_, err := root.Mkdir(fmt.Sprintf("dir%02d", i), vfs.CreateOpts{Mode: 0o755})
+				require.NoError(t, err)
+			}
+			n, err := root.Lookup("big")
+			require.NoError(t, err)
+			require.True(t, bytes.Equal(big, readAll(t, n)))
+			require.NoError(t, fsys.Release())
+			fsck(t, img)
+			if isRoot() {
+				want, wantStatfs := kernelWalk(t, img)
+				c, fs := libMount(t, img, "")
+				got, err := walk(libWalker{c})
+				require.NoError(t, err)
+				require.Equal(t, want, got)
+				st, err := fs.Statfs()
+				require.NoError(t, err)
+				require.Equal(t, wantStatfs, statfsLine(st))
+			}
+		})
+	}
+}
