@@ -343,7 +343,18 @@ func under(p, dir string) bool { return p == dir || strings.HasPrefix(p, dir+"/"
 // step runs one random operation on the library and the model.
 func (s *writeState) step(t *rapid.T) {
 	c, m := s.c, s.m
-	switch rapid.IntRange(0, 15).Draw(t, "op") {
+	switch rapid.IntRange(0, 17).Draw(t, "op") {
+	case 16: // chown, with 32-bit ids (the model leaves owners to the kernel's readback)
+		ps := append(s.paths(isAnyEnt), "")
+		p := rapid.SampledFrom(ps).Draw(t, "chownPath")
+		id := rapid.SampledFrom([]uint32{0, 1000, 70000, 1 << 31}).Draw(t, "id")
+		require.NoError(t, c.Lchown(s.abs(p), id, id+1))
+	case 17: // utimes, before 1970 and past 2038 (checked by the kernel's readback)
+		ps := append(s.paths(func(e *mEnt) bool { return e.target == "" }), "")
+		p := rapid.SampledFrom(ps).Draw(t, "utimesPath")
+		sec := rapid.SampledFrom([]int64{-1000, 0, 1700000000, 4102444800, 16000000000}).Draw(t, "sec")
+		ts := vfs.Timespec{Sec: sec, Nsec: int64(rapid.IntRange(0, 999999999).Draw(t, "nsec"))}
+		require.NoError(t, c.Utimes(s.abs(p), ts, ts))
 	case 15: // RENAME_EXCHANGE
 		ps := s.paths(isAnyEnt)
 		if len(ps) < 2 {
@@ -620,7 +631,9 @@ func TestWriteRapid(t *testing.T) {
 		roStatfs, err := loc.Dentry.Superblock().Filesystem().Statfs()
 		require.NoError(rt, err)
 		require.Equal(rt, roStatfs, rwStatfs, "statfs of the read-write mount, and read back")
-		if len(kernelImgs) < 6 && (!raceEnabled || len(kernelImgs) < 3) {
+		// Some images spread over the run (rapid's first ones are small)
+		// go to the kernel too.
+		if iter%16 == 5 && len(kernelImgs) < 6 && (!raceEnabled || len(kernelImgs) < 3) {
 			kernelImgs = append(kernelImgs, img)
 		}
 	})
@@ -628,6 +641,7 @@ func TestWriteRapid(t *testing.T) {
 		t.Log("not root: kernel readback skipped")
 		return
 	}
+	t.Logf("%d images read back by the kernel", len(kernelImgs))
 	for _, img := range kernelImgs {
 		want, wantStatfs := kernelWalk(t, img)
 		c, fsys := libMount(t, img, "")
