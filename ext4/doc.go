@@ -44,32 +44,45 @@
 //
 // An image with needs_recovery and an internal journal (one copied
 // from a mounted filesystem, or left by a crash) is replayed into the
-// device when it is opened, mounted read-only or not, as Linux does:
+// device when it is opened or mounted, read-only or not, as Linux does:
 // the journal (package ext4/internal/jbd2) is recovered as
 // jbd2_journal_recover does, and needs_recovery is then cleared, as
-// ext4_mark_recovery_complete does on a read-only mount. A device that
-// cannot be written (Open of a plain io.ReaderAt) is EROFS, as Linux's
-// "write access unavailable, cannot proceed"; "norecovery" and
-// "noload" mount the last checkpointed state without replay. Tested on
-// images whose journals the kernel wrote (ext4 with 1 KiB and 4 KiB
-// blocks and ext3, with revoke records): the replay gives the same
-// blocks as e2fsck's but for the superblock, e2fsck -fn finds it clean,
-// and the mount layer reads the same tree.
+// ext4_mark_recovery_complete does. A device that cannot be written
+// (Open of a plain io.ReaderAt) is EROFS, as Linux's "write access
+// unavailable, cannot proceed"; "norecovery" and "noload" open the last
+// checkpointed state read-only without replay, and a read-write mount
+// with them and needs_recovery is EINVAL, as on Linux. Tested on images
+// whose journals the kernel wrote while mounted (ext4 with 1 KiB and
+// 4 KiB blocks, csum v3 and 64bit logs, and ext3; several transactions
+// and a revoke record each): our replay writes the same blocks as the
+// kernel's own replay and as e2fsck's, but for the ext4 superblock
+// (whose free counts and times each keeps its own way), e2fsck -fn
+// finds the result clean, and the mount layer reads the same tree.
 //
-// Writes go through the journal on a filesystem that has one
-// (journalCommit): every commit of dirty metadata is one jbd2
-// transaction, checkpointed at once, with needs_recovery set in the
-// superblock while the log may hold one. What is crash-safe, exactly
-// as tested: with the device's power cut after any one of the writes
-// of a commit (in order, or any subset of the writes since the last
-// flush), the image once replayed (by Open, by e2fsck -fy, or by jbd2
-// recovery alone) holds either the metadata before the commit or all
-// of it after, byte for byte outside the journal, the latter whenever
-// the commit had returned, and e2fsck -fn finds it clean. File data is
-// written in place before the metadata that points at it (ordered
-// mode), so a crash may leave new data in blocks no file owns yet, as
-// on Linux. Writes are assumed atomic per block; a torn block write is
-// not tested.
+// A read-write mount of a filesystem with a journal writes its
+// metadata through it: every writeback (fsync, syncfs, remount
+// read-only, the end of the mount) is one jbd2 transaction (or, when
+// the dirty blocks exceed the log, one per log-full), committed and
+// then checkpointed at once, so the log is empty between writebacks;
+// needs_recovery is set on disk while mounted read-write and cleared
+// at the end, as on Linux. The log is written in the journal's own
+// format (its features as found: the kernel sets csum v3 and 64bit
+// only while it has the filesystem mounted), and Linux's own mount
+// replays a transaction left in it. What is crash-safe, exactly as
+// tested (power cut after every write in turn, the writes since the
+// last flush persisting either in order or as a random subset): the
+// image, replayed by Open, by e2fsck -fy or by Linux, holds the tree
+// as after the last writeback that returned, or as after the next one,
+// never a mix, and e2fsck -fn finds it clean (random creates, appends,
+// mkdir, unlink, rename, symlinks, truncates and xattrs, each followed
+// by a sync). File data is not journaled: it is written in place when
+// written (ordered mode, before the metadata that points at it), so
+// what a crash before the next writeback can show is Linux's too: an
+// overwrite of existing data, or the zeroed tail of a block a truncate
+// cut in the middle, may be on disk while the size and the blocks are
+// still the old ones (the test truncates to whole blocks for this
+// reason). Block writes are taken as atomic; torn blocks are not
+// tested.
 //
 // Checksums (metadata_csum, crc32c) are verified on the superblock,
 // inodes, extent blocks, directory leaves and htree nodes and xattr

@@ -156,26 +156,74 @@ func (f *FS) journalCommit(blocks []metaBlock) error {
 		}
 		list[i] = jbd2.Block{Nr: b.Nr, Data: d}
 	}
-	if err := jd.j.Commit(list); err != nil {
-		return err
+	// A set larger than the log goes as several transactions, each
+	// atomic on its own (the kernel bounds a transaction by the log
+	// too, and commits the rest in the next one).
+	for max := jd.j.MaxBlocks(); len(list) > 0; {
+		n := min(len(list), max)
+		if err := jd.j.Commit(list[:n]); err != nil {
+			return err
+		}
+		if err := jd.j.Checkpoint(); err != nil {
+			return err
+		}
+		list = list[n:]
 	}
-	return jd.j.Checkpoint()
+	return nil
 }
 
-// journalOpen prepares f for journaled writes on dev.
+// splitDev is a device read through one interface and written
+// through another (openRW's r and w), passing Sync through.
+type splitDev struct {
+	io.ReaderAt
+	io.WriterAt
+}
+
+func (d splitDev) Sync() error {
+	if s, ok := d.WriterAt.(interface{ Sync() error }); ok {
+		return s.Sync()
+	}
+	return nil
+}
+
+// journalStart makes the writes of a read-write mount go through the
+// journal, when the filesystem has one and the mount did not say
+// "norecovery"/"noload" (with which Linux writes without the journal).
+// open has replayed any log already, so a log found now is EUCLEAN.
+func (f *FS) journalStart(w io.WriterAt, o options) error {
+	if f.sb.compat&compatHasJournal == 0 || o.norecovery {
+		return nil
+	}
+	dev := splitDev{f.dev.r, w}
+	j, err := f.openJournal(dev)
+	if err != nil {
+		return err
+	}
+	if j.NeedsRecovery() {
+		return vfs.EUCLEAN
+	}
+	f.jnl = &journaled{j: j, dev: dev, on: f.sb.incompat&incompatRecover != 0}
+	f.commit = f.journalCommit
+	return nil
+}
+
+// journalOpen prepares f for journaled writes on dev (without
+// installing journalCommit as f.commit: the tests call it directly).
 func (f *FS) journalOpen(dev rwDevice) error {
 	j, err := f.openJournal(dev)
 	if err != nil {
 		return err
 	}
 	if j.NeedsRecovery() {
-		return vfs.EUCLEAN // open replays first: a log now is corruption
+		return vfs.EUCLEAN
 	}
 	f.jnl = &journaled{j: j, dev: dev, on: f.sb.incompat&incompatRecover != 0}
 	return nil
 }
 
-// journalClose checkpoints and clears needs_recovery (a clean unmount).
+// journalClose checkpoints and clears needs_recovery on disk: the end
+// of a read-write mount (ext4_put_super) or a remount read-only. The
+// journal stays open for a later remount read-write.
 func (f *FS) journalClose() error {
 	jd := f.jnl
 	if jd == nil {

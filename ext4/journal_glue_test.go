@@ -2,7 +2,9 @@ package ext4
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -10,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/mountkit/mountkit/ext4/internal/jbd2"
 )
 
 // cutDev is a device whose power is cut at its limit-th write: writes
@@ -195,4 +199,115 @@ func TestJournalCommitCrash(t *testing.T) {
 			require.NotZero(t, seen[1])
 		})
 	}
+}
+
+// TestKernelReplaysOurCommit: a transaction journalCommit wrote and did
+// not checkpoint (the power cut just after the commit block) is
+// replayed by Linux's own mount: the image then holds the committed
+// state, and e2fsck -fn finds it clean.
+func TestKernelReplaysOurCommit(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to loop-mount an image")
+	}
+	for _, tool := range []string{"mkfs.ext4", "debugfs", "e2fsck", "losetup", "unshare"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	for _, mkfs := range [][]string{{"-t", "ext4", "-b", "1024"}, {"-t", "ext4", "-b", "4096"}, {"-t", "ext3", "-b", "1024"}} {
+		t.Run(mkfs[1]+"-"+mkfs[3], func(t *testing.T) {
+			dir := t.TempDir()
+			a := filepath.Join(dir, "a.img")
+			out, err := exec.Command("mkfs.ext4", append(append([]string{"-q", "-F"}, mkfs...), a, "8M")...).CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			mnt := filepath.Join(dir, "mnt")
+			require.NoError(t, os.Mkdir(mnt, 0o755))
+			imgA, err := os.ReadFile(a)
+			require.NoError(t, err)
+			if mkfs[1] == "ext4" {
+				// The journal features the kernel writes a
+				// metadata_csum filesystem's log with (while
+				// mounted): checksums v3 and 64bit.
+				fa, err := Open(bytes.NewReader(imgA), int64(len(imgA)), "")
+				require.NoError(t, err)
+				jn, err := fa.readInode(fa.sb.journalInum)
+				require.NoError(t, err)
+				s, err := fa.mapBlock(jn, 0)
+				require.NoError(t, err)
+				bs := fa.sb.blockSize
+				jsb := imgA[int(s.pblk)*bs : int(s.pblk)*bs+1024]
+				binary.BigEndian.PutUint32(jsb[0x28:], 0x10|0x2) // CSUM_V3 | 64BIT
+				jsb[0x50] = 4                                    // crc32c
+				clear(jsb[0xFC:0x100])
+				binary.BigEndian.PutUint32(jsb[0xFC:], crc32c(^uint32(0), jsb))
+			}
+			b := filepath.Join(dir, "b.img")
+			require.NoError(t, os.WriteFile(b, imgA, 0o644))
+			src := filepath.Join(dir, "src")
+			require.NoError(t, os.WriteFile(src, bytes.Repeat([]byte("journaled\n"), 1000), 0o644))
+			script := filepath.Join(dir, "script")
+			require.NoError(t, os.WriteFile(script, []byte("mkdir d\ncd d\nwrite "+src+" f\nmkdir e\nsymlink l /etc\n"), 0o644))
+			out, err = exec.Command("debugfs", "-w", "-f", script, b).CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			imgB, err := os.ReadFile(b)
+			require.NoError(t, err)
+			// The transaction: every block debugfs changed. (The
+			// file's data blocks too: here they are logged like
+			// metadata, which replay writes all the same.)
+			fa, err := Open(bytes.NewReader(imgA), int64(len(imgA)), "")
+			require.NoError(t, err)
+			bs := fa.sb.blockSize
+			var tx []metaBlock
+			for nr := 0; nr < len(imgA)/bs; nr++ {
+				if !bytes.Equal(imgA[nr*bs:(nr+1)*bs], imgB[nr*bs:(nr+1)*bs]) {
+					tx = append(tx, metaBlock{Nr: uint64(nr), Data: imgB[nr*bs : (nr+1)*bs]})
+				}
+			}
+			// Run to the end of the commit, then cut the power.
+			probe := newCutDev(imgA, -1, nil)
+			f, err := Open(probe, int64(len(imgA)), "")
+			require.NoError(t, err)
+			require.NoError(t, f.journalOpen(probe))
+			jd := f.jnl
+			compat, incompat := jd.j.Features()
+			t.Logf("journal features: compat %#x incompat %#x", compat, incompat)
+			if mkfs[1] == "ext4" {
+				require.Equal(t, uint32(0x12), incompat)
+			}
+			require.NoError(t, setNeedsRecovery(probe, true))
+			jd.on = true
+			require.NoError(t, jd.j.Commit(toJBD2(f, tx)))
+			d := newCutDev(imgA, probe.n, nil)
+			f, err = Open(d, int64(len(imgA)), "")
+			require.NoError(t, err)
+			require.NoError(t, f.journalOpen(d))
+			require.NoError(t, f.journalCommit(tx))
+			crashed := filepath.Join(dir, "crashed.img")
+			require.NoError(t, os.WriteFile(crashed, d.image(), 0o644))
+			sh := fmt.Sprintf(`set -e; dev=$(losetup -f --show %s); trap 'losetup -d $dev' EXIT; mount -o ro $dev %s; cat %s/d/f > %s/got; umount %s`, crashed, mnt, mnt, dir, mnt)
+			out, err = exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", sh).CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			got, err := os.ReadFile(filepath.Join(dir, "got"))
+			require.NoError(t, err)
+			require.Equal(t, bytes.Repeat([]byte("journaled\n"), 1000), got)
+			code, out1 := fsckCode(t, crashed, "-fn")
+			require.Zero(t, code, "%s", out1)
+			replayed, err := os.ReadFile(crashed)
+			require.NoError(t, err)
+			for _, m := range tx {
+				if m.Nr == uint64(superOffset/bs) {
+					continue // the kernel rewrites its own fields
+				}
+				require.Equal(t, m.Data, replayed[int(m.Nr)*bs:int(m.Nr+1)*bs], "block %d", m.Nr)
+			}
+		})
+	}
+}
+
+func toJBD2(f *FS, blocks []metaBlock) []jbd2.Block {
+	out := make([]jbd2.Block, len(blocks))
+	for i, b := range blocks {
+		out[i] = jbd2.Block{Nr: b.Nr, Data: b.Data}
+	}
+	return out
 }

@@ -50,6 +50,9 @@ func openRW(r io.ReaderAt, w io.WriterAt, size int64, o options) (*FS, error) {
 		return nil, err
 	}
 	f.dev.w = w
+	if err := f.journalStart(w, o); err != nil {
+		return nil, err
+	}
 	f.rw = true
 	f.wmu.Lock()
 	defer f.wmu.Unlock()
@@ -160,6 +163,9 @@ func (f *FS) Release() error {
 		f.sb.state |= stateValid
 	}
 	err := f.flush()
+	if err == nil {
+		err = f.journalClose()
+	}
 	f.rw = false
 	if err != nil || f.werr != nil {
 		return vfs.EIO
@@ -194,6 +200,9 @@ func (f *FS) ReconfigureFlags(data string, sbFlags uint32) error {
 		if err := f.flush(); err != nil {
 			return err
 		}
+		if err := f.journalClose(); err != nil {
+			return vfs.EIO
+		}
 		f.rw = false
 	case !ro && !f.rw:
 		w, ok := f.dev.r.(io.WriterAt)
@@ -204,6 +213,12 @@ func (f *FS) ReconfigureFlags(data string, sbFlags uint32) error {
 			return err
 		}
 		f.dev.w = w
+		if f.jnl == nil {
+			o, _ := parseOptions(f.opts) // norecovery, as mounted
+			if err := f.journalStart(w, o); err != nil {
+				return err
+			}
+		}
 		f.rw = true
 		f.markDirty()
 		if err := f.flush(); err != nil {

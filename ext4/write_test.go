@@ -187,9 +187,26 @@ func TestOpenRWRefuses(t *testing.T) {
 	require.Equal(t, vfs.EINVAL, open(patch(0x64, 0x80000000)))
 	// quota, which this package would not keep right.
 	require.Equal(t, vfs.EINVAL, open(patch(0x64, 0x100)))
-	// needs_recovery with a journal: the journal (empty here) is
-	// replayed first, as on Linux, and the mount goes ahead.
-	require.NoError(t, open(patch(0x60, 0x4)))
+	// needs_recovery with a journal: the journal is replayed first
+	// (here an empty one), as Linux does, and the mount goes on; with
+	// noload it is refused, as Linux's "required journal recovery
+	// suppressed and not mounted read-only".
+	// While mounted read-write the flag is set again, as on Linux
+	// (the journal is in use); Release clears it.
+	rec := patch(0x60, 0x4)
+	fh, err := os.OpenFile(rec, os.O_RDWR, 0)
+	require.NoError(t, err)
+	st, err := fh.Stat()
+	require.NoError(t, err)
+	_, err = ext4.OpenRW(fh, st.Size(), "noload")
+	require.Equal(t, vfs.EINVAL, err)
+	rfs, err := ext4.OpenRW(fh, st.Size(), "")
+	require.NoError(t, err)
+	require.NoError(t, rfs.Release())
+	require.NoError(t, fh.Close())
+	rb, err := os.ReadFile(rec)
+	require.NoError(t, err)
+	require.Zero(t, le32(rb[1024+0x60:])&0x4, "needs_recovery left after Release")
 
 	state := func() uint16 {
 		b, err := os.ReadFile(img)

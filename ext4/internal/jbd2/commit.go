@@ -188,6 +188,17 @@ func (j *Journal) abortOn(err *error) {
 	}
 }
 
+// MaxBlocks returns the most blocks one Commit can take (the log's
+// length less its descriptor and commit blocks).
+func (j *Journal) MaxBlocks() int {
+	logLen := int(j.sb.last() - j.sb.first)
+	n := logLen - 2
+	for n > 0 && j.descriptorsFor(n)+n+1 > logLen {
+		n--
+	}
+	return n
+}
+
 // header writes a journal block header at the start of a cleared b.
 func (j *Journal) header(b []byte, typ, seq uint32) {
 	clear(b)
@@ -234,6 +245,7 @@ func (j *Journal) Checkpoint() (err error) {
 	}
 	j.sb.sequence = j.nextTID
 	j.sb.start = 0
+	j.sb.head = j.head // as jbd2_mark_journal_empty records it
 	if err := j.writeSuper(); err != nil {
 		return err
 	}

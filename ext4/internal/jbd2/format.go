@@ -74,6 +74,7 @@ const (
 	sbUUID         = 0x30
 	sbChecksumType = 0x50
 	sbNumFCBlocks  = 0x54
+	sbHead         = 0x58
 	sbChecksum     = 0xFC
 )
 
@@ -119,6 +120,7 @@ type super struct {
 	first     uint32
 	sequence  uint32
 	start     uint32
+	head      uint32 // s_head (v2): where the log went on when it was emptied
 	compat    uint32
 	incompat  uint32
 	uuid      [16]byte
@@ -162,6 +164,7 @@ func parseSuper(b []byte, bs int, nblocks uint32) (*super, error) {
 			return nil, vfs.EINVAL // "Unrecognised features on journal"
 		}
 		copy(s.uuid[:], b[sbUUID:])
+		s.head = be.Uint32(b[sbHead:])
 	}
 	v2, v3 := s.incompat&FeatureIncompatCsumV2 != 0, s.incompat&FeatureIncompatCsumV3 != 0
 	if v2 && v3 {
@@ -209,6 +212,9 @@ func (s *super) checksum() uint32 {
 func (s *super) encode() {
 	be.PutUint32(s.raw[sbSequence:], s.sequence)
 	be.PutUint32(s.raw[sbStart:], s.start)
+	if s.v2 {
+		be.PutUint32(s.raw[sbHead:], s.head)
+	}
 	if s.csumV2or3 {
 		be.PutUint32(s.raw[sbChecksum:], s.checksum())
 	}

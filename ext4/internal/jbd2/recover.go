@@ -21,6 +21,8 @@ const maxRevokes = 1 << 22
 type recovery struct {
 	end       uint32 // the first transaction not to replay
 	endSet    bool
+	head      uint32 // the log block after the last good commit block
+	headSet   bool
 	nrRevokes int
 	revoked   map[uint64]uint32 // block -> latest transaction revoking it
 	replayed  int
@@ -74,8 +76,12 @@ func (j *Journal) Recover() (Stats, error) {
 	if err := j.flush(); err != nil {
 		return st, err
 	}
+	// As the kernel leaves it (jbd2_mark_journal_empty after the
+	// replay, with ext4's JBD2_CYCLE_RECORD): s_head records where the
+	// log went on. (e2fsck leaves s_head alone.)
 	j.sb.sequence = info.end + 1
 	j.sb.start = 0
+	j.sb.head = info.head
 	return st, j.writeSuper()
 }
 
@@ -84,6 +90,7 @@ func (j *Journal) pass(p pass, info *recovery) error {
 	sb := j.sb
 	next := sb.sequence
 	blk := sb.start
+	head := blk
 	var result error
 	crcSum := ^uint32(0)
 	needCheckTime := false
@@ -206,11 +213,13 @@ loop:
 					break loop
 				}
 				info.end, info.endSet = next, true
+				info.head, info.headSet = head, true
 				if sb.incompat&FeatureIncompatAsyncCommit == 0 {
 					break loop // the failed commit ends the log
 				}
 			}
 			lastTime = commitTime
+			head = blk
 			next++
 
 		case typeRevoke:
@@ -231,6 +240,9 @@ loop:
 	if p == passScan {
 		if !info.endSet {
 			info.end, info.endSet = next, true
+		}
+		if !info.headSet {
+			info.head, info.headSet = head, true
 		}
 	} else if info.end != next && result == nil {
 		result = vfs.EIO // passes ended at different places
