@@ -17,7 +17,12 @@
 //     reading the kernel's;
 //   - BenchmarkMemory: live heap per bind mount and per memfs inode
 //     (with its vfs dentry, and on memfs alone), against MemMapFs and
-//     go-billy per file.
+//     go-billy per file;
+//   - BenchmarkExt4Read100M, BenchmarkExt4HtreeList,
+//     BenchmarkExt4HtreeLookup: reading an ext4 image, and
+//     BenchmarkExt4Write100M, BenchmarkExt4Create10k: writing one (a
+//     100 MiB file, 10,000 files in one directory, writeback included),
+//     against the kernel's loop mount.
 //
 // Run them with
 //

@@ -55,6 +55,21 @@ func mounter(b *testing.B, c *mount.FsContext, stop <-chan struct{}, pause time.
 // lock a mount operation holds, so the mounting goroutine costs the
 // readers only the walks it forces to retry (and the CPU it uses, which
 // mounts/s shows: on a machine with g cores it shares them).
+//
+// walker-cpus is how many CPUs the walkers had on average (their CPU time
+// over the wall time): ns/op scales from 1 to g walkers by exactly as much
+// as walker-cpus does when cpu-ns/op stays flat, so a scaling short of g
+// with a flat cpu-ns/op means the walkers did not get g CPUs, not that
+// they held each other up.
+//
+// cpu-ns/op is the CPU time the walking threads used per stat: unlike
+// ns/op it does not depend on how much of the machine the walkers got
+// (on a shared or small machine, other processes and the mounter take
+// cores from them), and it grows with g only if the walkers slow each
+// other down, by writing memory the others read or taking a lock. The
+// walkers write no shared memory: a stat takes no reference and no lock
+// (the lock-free walk falls back to Kernel.mu only while a mount
+// operation runs, or after repeated retries).
 func BenchmarkStat10Parallel(b *testing.B) {
 	for _, mounting := range []bool{false, true} {
 		for _, g := range []int{1, 2} {
@@ -80,6 +95,7 @@ func BenchmarkStat10Parallel(b *testing.B) {
 				b.ReportAllocs()
 				b.ResetTimer()
 				var wg sync.WaitGroup
+				var cpu atomic.Int64
 				for i := range g {
 					n := b.N / g
 					if i == 0 {
@@ -88,11 +104,15 @@ func BenchmarkStat10Parallel(b *testing.B) {
 					wg.Add(1)
 					go func(c *mount.FsContext, n int) {
 						defer wg.Done()
+						runtime.LockOSThread()
+						defer runtime.UnlockOSThread()
+						t0 := threadCPU()
 						for range n {
 							if _, err := c.Stat(deepPath); err != nil {
 								panic(err)
 							}
 						}
+						cpu.Add(int64(threadCPU() - t0))
 					}(ctxs[i], n)
 				}
 				wg.Wait()
@@ -100,6 +120,10 @@ func BenchmarkStat10Parallel(b *testing.B) {
 				close(stop)
 				if made != nil {
 					b.ReportMetric(float64(made.Load())/b.Elapsed().Seconds(), "mounts/s")
+				}
+				if cpu.Load() > 0 {
+					b.ReportMetric(float64(cpu.Load())/float64(b.N), "cpu-ns/op")
+					b.ReportMetric(float64(cpu.Load())/float64(b.Elapsed()), "walker-cpus")
 				}
 			})
 		}

@@ -272,7 +272,7 @@ func (f *FS) allocBlocks(goal, want uint64) (uint64, uint64, error) {
 		}
 		f.sb.freeBlocks -= run
 		f.bfree -= min(f.bfree, run)
-		f.bavail -= min(f.bavail, run)
+		f.bavail = f.availFrom(f.bfree)
 		for b := range run {
 			f.dev.forget(start + z + b)
 		}

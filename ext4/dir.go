@@ -132,7 +132,8 @@ func (f *FS) isDx(r *rawInode) bool {
 // readDir emits the entries of directory r from cookie on: an indexed
 // directory in hash order (dxReadDir), any other in block order, where a
 // cookie is 2 plus the byte offset of an entry in the directory, so it
-// stays valid (the filesystem does not change). A malformed entry ends
+// stays valid (entries of a linear directory never move: a new one takes
+// a gap, a removed one leaves one). A malformed entry ends
 // the listing of its block, as ext4_readdir skips to the next block.
 func (f *FS) readDir(r *rawInode, cookie uint64, emit func(vfs.DirEntry) bool) error {
 	if cookie < 2 {

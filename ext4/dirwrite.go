@@ -85,14 +85,10 @@ func (f *FS) dirLeaf(dir *rawInode, lblk uint64) ([]byte, uint64, error) {
 }
 
 // checkDirWritable refuses changes to directories this package does not
-// write: inline ones (EOPNOTSUPP) and block-mapped ones on a filesystem
-// with extents is fine only for in-place changes.
+// write: inline ones (EOPNOTSUPP).
 func (f *FS) checkDirWritable(dir *node) error {
 	if dir.r.flags&flagInlineData != 0 {
 		return vfs.EOPNOTSUPP
-	}
-	if f.isDx(dir.r) || dir.r.flags&flagIndex != 0 {
-		return f.dropIndex(dir)
 	}
 	return nil
 }
@@ -103,8 +99,17 @@ func (f *FS) addEntry(dir *node, name string, ino uint32, mode vfs.Mode) error {
 		return err
 	}
 	r := dir.r
+	if f.isDx(r) {
+		if ok, err := f.dxAdd(dir, name, ino, mode); ok || err != nil {
+			return err
+		}
+	}
+	if r.flags&flagIndex != 0 {
+		if err := f.dropIndex(dir); err != nil {
+			return err
+		}
+	}
 	bs := f.sb.blockSize
-	need := direntSize(len(name))
 	limit := bs - f.dirTailSize()
 	typ := f.direntFileType(mode)
 	nblk := uint64(r.size) / uint64(bs)
@@ -113,30 +118,12 @@ func (f *FS) addEntry(dir *node, name string, ino uint32, mode vfs.Mode) error {
 		if err != nil || b == nil {
 			return false, err
 		}
-		for off := 0; off < limit; {
-			e, err := f.parseDirent(b, off)
-			if err != nil {
-				return false, err
-			}
-			rl := e.next - off
-			used := 0
-			if e.ino != 0 {
-				used = direntSize(len(e.name))
-			}
-			if rl-used >= need {
-				if used == 0 {
-					f.putDirent(b, off, rl, ino, name, typ)
-				} else {
-					le.PutUint16(b[off+4:], uint16(used))
-					f.putDirent(b, off+used, rl-used, ino, name, typ)
-				}
-				f.setDirTail(r, b)
-				dir.noteEntry(name, ino, lblk)
-				return true, nil
-			}
-			off = e.next
+		ok, err := f.insertInBlock(b, limit, name, ino, typ)
+		if ok {
+			f.setDirTail(r, b)
+			dir.noteEntry(name, ino, lblk)
 		}
-		return false, nil
+		return ok, err
 	}
 	if nblk > 0 {
 		if ok, err := try(nblk - 1); ok || err != nil {
@@ -146,6 +133,20 @@ func (f *FS) addEntry(dir *node, name string, ino uint32, mode vfs.Mode) error {
 	for lblk := uint64(0); lblk+1 < nblk; lblk++ {
 		if ok, err := try(lblk); ok || err != nil {
 			return err
+		}
+	}
+	// A full one-block directory becomes indexed, as in ext4.
+	if nblk == 1 && f.sb.compat&compatDirIndex != 0 {
+		if ok, err := f.makeIndexed(dir); err != nil {
+			return err
+		} else if ok {
+			if ok, err := f.dxAdd(dir, name, ino, mode); ok || err != nil {
+				return err
+			}
+			if err := f.dropIndex(dir); err != nil {
+				return err
+			}
+			return f.addEntry(dir, name, ino, mode)
 		}
 	}
 	// A new block at the end.
@@ -164,12 +165,30 @@ func (f *FS) addEntry(dir *node, name string, ino uint32, mode vfs.Mode) error {
 func (f *FS) appendDirBlock(dir *node) ([]byte, error) {
 	r := dir.r
 	bs := uint64(f.sb.blockSize)
-	if err := f.loadExtents(dir); err != nil {
-		return nil, err
-	}
 	lblk := uint64(r.size) / bs
 	if lblk >= maxDirBlocks {
 		return nil, vfs.ENOSPC
+	}
+	if r.flags&flagExtents == 0 {
+		goal := f.sb.groupStart(f.flexGroup((r.ino - 1) / f.sb.inodesPerGroup))
+		if lblk > 0 {
+			if s, err := f.mapIndirect(r, lblk-1); err == nil && !s.zero {
+				goal = s.pblk + 1
+			}
+		}
+		pblk, err := f.bmapAlloc(dir, lblk, goal)
+		if err != nil {
+			return nil, err
+		}
+		b, err := f.dev.fresh(pblk)
+		if err != nil {
+			return nil, err
+		}
+		r.size = int64((lblk + 1) * bs)
+		return b, f.putInode(r)
+	}
+	if err := f.loadExtents(dir); err != nil {
+		return nil, err
 	}
 	goal := f.sb.groupStart(f.flexGroup((r.ino - 1) / f.sb.inodesPerGroup))
 	if k := len(dir.ext); k > 0 {
@@ -253,7 +272,7 @@ func (f *FS) removeAt(dir *node, l entryLoc) {
 	} else {
 		le.PutUint32(b[l.off:], 0)
 	}
-	f.setDirTail(dir.r, b)
+	f.blockCsum(dir.r, b, l.lblk)
 	dir.noteEntry(l.name, 0, 0)
 }
 
@@ -263,7 +282,7 @@ func (f *FS) setAt(dir *node, l entryLoc, ino uint32, mode vfs.Mode) {
 	if f.sb.incompat&incompatFiletype != 0 {
 		l.b[l.off+7] = f.direntFileType(mode)
 	}
-	f.setDirTail(dir.r, l.b)
+	f.blockCsum(dir.r, l.b, l.lblk)
 	dir.noteEntry(l.name, ino, l.lblk)
 }
 

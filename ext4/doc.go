@@ -1,11 +1,13 @@
-// Package ext4 reads ext2, ext3 and ext4 filesystem images as a
-// read-only Linux 6.18 mount shows them.
+// Package ext4 reads ext2, ext3 and ext4 filesystem images as a Linux
+// 6.18 mount shows them, and writes them (without the journal).
 //
 // Mount is the "ext4" filesystem type for mount.Kernel.RegisterFilesystem
 // (registered as requiring a block device, so the mount layer resolves
 // the source to a loop device and hands the image over as a
 // vfs.BlockDevice); Open reads an image from any io.ReaderAt without a
-// mount layer. Either way the result is a *FS, a vfs.Filesystem.
+// mount layer, and OpenRW opens one read-write from an io.ReaderAt that
+// is also an io.WriterAt. Either way the result is a *FS, a
+// vfs.Filesystem.
 //
 // # What is read
 //
@@ -94,6 +96,106 @@
 // read-only Linux mount only logs a mismatch. Structural damage is EUCLEAN
 // (Linux's EFSCORRUPTED).
 //
+// # What is written
+//
+// A mount without MS_RDONLY (or OpenRW) is read-write:
+//
+//   - create, write (in place, extending, sparse, into unwritten
+//     extents, which become written), truncate (freeing blocks and
+//     extent-tree blocks, zeroing the tail of the last block), unlink
+//     with hard-link counts (an inode and its blocks go with the last
+//     link once no open file, cwd or root pins it: vfs.Pinner; those
+//     still held at the end go at Release), mkdir and rmdir with
+//     dir_nlink's counting, rename of files and directories (replacing
+//     targets, RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT, ".."
+//     pointed at the new parent), fast and slow symlinks, link, mknod
+//     (old and new device encodings), chmod, chown, utimes, and user.,
+//     trusted. and security. xattrs, set and removed in the inode body
+//     and an xattr block (a block shared with other inodes is copied).
+//   - Allocation from the block and inode bitmaps, near the inode's flex
+//     group for data and in the parent's group for inodes, with the
+//     group descriptors' counts (free blocks, free inodes, used dirs,
+//     itable_unused), BLOCK_UNINIT and INODE_UNINIT bitmaps initialised
+//     as ext4_init_block_bitmap does (checked against the descriptor's
+//     count), and the superblock's counts.
+//   - Every checksum: crc32c under metadata_csum (superblock, group
+//     descriptors, bitmaps, inodes, extent blocks, directory leaves,
+//     xattr blocks and entry hashes), crc16 group descriptors under
+//     gdt_csum (uninit_bg).
+//   - Extent trees at any depth: a file's tree is rewritten from its
+//     extent list after each change, as shallow and narrow as it can be
+//     (leaves and index nodes full, in order), reusing its old blocks;
+//     so trees grow past the inode (depth 1 to 5) and shrink back.
+//     New files of a filesystem with the extents feature use extents.
+//   - Block maps (ext2, ext3, and block-mapped files on ext4): a write
+//     allocates the blocks of the holes it reaches and the single,
+//     double and triple indirect blocks on their paths; a truncation
+//     frees the blocks past the new end and the indirect blocks left
+//     empty. New files of a filesystem without extents are block-mapped.
+//   - Directories: in a linear directory an entry takes the first gap
+//     big enough in its blocks or a new block at the end; a removed
+//     entry merges into the one before it (or is emptied, first in its
+//     block). An indexed (htree) directory keeps its index, as
+//     ext4_dx_add_entry does: an entry goes into the leaf its hash
+//     picks; a full leaf is split by hash into a new block (with the
+//     collision bit when the halves share the split hash), a full index
+//     node is split into two, a full root gets a level below it (two
+//     levels, three with largedir). Only when the index is at its
+//     largest, or is one ext4 does not understand, does the directory
+//     drop it: EXT4_INDEX_FL cleared, the root and interior blocks
+//     rewritten as plain leaves, linear from then on, as the kernel
+//     permits (e2fsck -D indexes it again). A full one-block directory
+//     of a dir_index filesystem becomes indexed (make_indexed_dir).
+//     A read-write mount also keeps an in-memory index of the names of
+//     every directory of more than one block it has looked into, so
+//     that lookups and changes in a linear directory do not scan it.
+//   - The block cache: metadata blocks are changed in the cache and
+//     written back (all dirty blocks, in block order, through one
+//     function a journal can take over, FS.commit) on fsync, syncfs
+//     (FS.Sync), remount read-only and the end of the last mount
+//     (vfs.Releaser, Linux's kill_sb). File data goes to the device when
+//     it is written, so it is there before the metadata that points at
+//     it (ordered). A failed writeback is EIO, and umount2 of the last
+//     mount returns it.
+//   - s_state: not clean from a read-write mount (or remount) on, clean
+//     after a successful Release or remount read-only; s_mnt_count,
+//     s_mtime and s_wtime are kept.
+//
+// Writes are not crash safe: nothing is journaled, and metadata written
+// in place in block order can be caught half-written. After a crash the
+// image is not clean, and e2fsck repairs it.
+//
+// What a read-write mount refuses, and what it does not write:
+//
+//   - ro_compat features Linux does not know: EINVAL, as Linux 6.18
+//     ("couldn't mount RDWR because of unsupported optional features",
+//     checked on this machine's kernel); the ones Linux knows that this
+//     package does not keep (quota, project, verity, orphan_present,
+//     btree_dir): EINVAL too. The readonly feature makes a read-write
+//     mount read-only, as on Linux.
+//   - needs_recovery (an unreplayed journal): EINVAL, even with
+//     "norecovery" (Linux: norecovery only on read-only mounts).
+//   - mmp: a read-write mount is EOPNOTSUPP (the MMP block is not
+//     kept). Any change to an inline-data file or directory is
+//     EOPNOTSUPP (new files are never inline), and so is a change to the
+//     xattrs of an inode with a value in its own inode (ea_inode), or
+//     removing its last link.
+//   - POSIX ACLs (system.posix_acl_access and _default) are not set or
+//     removed: EOPNOTSUPP (ext4 would fold them into the mode).
+//   - The journal is neither written nor replayed: needs_recovery is
+//     never set, and a crash leaves what the ordered writeback left.
+//   - The reserved blocks (s_r_blocks_count and the 2% of extent
+//     filesystems) are not held back from any caller: the vfs layer
+//     knows the credentials, the backend does not.
+//   - Directories with more than 65,000 subdirectories (dir_nlink's
+//     count of 1) are EMLINK: they would have to be indexed.
+//   - Block allocation has no preallocation, delayed allocation or
+//     Orlov spreading of directories; the layouts differ from the
+//     kernel's but e2fsck finds nothing wrong with them.
+//   - Reads do not update atime (the mount layer asks for no atime
+//     updates); new inodes inherit no flags (sync, noatime, projinherit
+//     and the like) from their directory.
+//
 // # Defensive reading
 //
 // Every on-disk count, offset and block number is checked against the
@@ -111,8 +213,7 @@
 //
 // # What is not supported, and the errno it gets
 //
-//   - Writing: the package is read-only. A mount without MS_RDONLY is
-//     EROFS (issue 8 adds writes); every change to a file is EROFS.
+//   - Writing on a read-only mount (or an Open image): EROFS.
 //   - External journals (journal_dev, s_journal_inum 0): an image with
 //     needs_recovery and one is EINVAL unless mounted "norecovery";
 //     journals with fast commits are not replayed (EOPNOTSUPP).

@@ -34,7 +34,7 @@ func Example() {
 	fmt.Println(vfs.Major(st.Dev), vfs.Minor(st.Dev), st.Mode.IsRegular())
 	target, _ := init.Readlink("/mnt/l")
 	fmt.Println(target)
-	fmt.Println(init.Mount("/loop0", "/mnt", "ext4", 0, "")) // read-write: not yet
+	fmt.Println(init.Mount("/loop0", "/mnt", "ext4", 0, "")) // read-write while mounted read-only
 	for _, line := range strings.Split(init.MountInfo(), "\n") {
 		if strings.Contains(line, "ext4") {
 			fmt.Println(line[strings.Index(line, " 7:"):])
@@ -71,4 +71,38 @@ func ExampleOpen() {
 	// Output:
 	// "hi\n" hello
 	// 0xef53 1024
+}
+
+// OpenRW changes an image in place; Release writes everything back and
+// marks it clean (what umount2 of the last mount does).
+func ExampleOpenRW() {
+	img, err := os.ReadFile("testdata/fuzzbase.img")
+	if err != nil {
+		panic(err)
+	}
+	tmp, err := os.CreateTemp("", "ext4-example-")
+	if err != nil {
+		panic(err)
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	tmp.Write(img)
+
+	fs, err := ext4.OpenRW(tmp, int64(len(img)), "")
+	if err != nil {
+		panic(err)
+	}
+	n, _ := fs.Root().Create("greeting", vfs.CreateOpts{Mode: 0o644})
+	h, _ := n.Open(vfs.O_WRONLY)
+	h.WriteAt([]byte("hello, ext4\n"), 0)
+	h.Close()
+	fmt.Println(fs.Release())
+
+	ro, _ := ext4.Open(tmp, int64(len(img)), "")
+	g, _ := ro.Root().Lookup("greeting")
+	a, _ := g.Getattr()
+	fmt.Printf("%d %o\n", a.Size, a.Mode)
+	// Output:
+	// <nil>
+	// 12 100644
 }

@@ -44,8 +44,9 @@ type FS struct {
 
 // Mount is the "ext4" filesystem type for mount.Kernel.RegisterFilesystem
 // (registered as requiring a block device). It parses the mount data
-// and reads the filesystem from the device req.GetTreeBdev hands it; a
-// mount that is not read-only is EROFS.
+// and reads the filesystem from the device req.GetTreeBdev hands it,
+// read-only with MS_RDONLY and read-write otherwise (see openRW for what
+// a read-write mount refuses).
 func Mount(req *vfs.MountRequest) (vfs.Filesystem, error) {
 	o, err := parseOptions(req.Data)
 	if err != nil {
@@ -74,8 +75,9 @@ type options struct {
 	show       []string
 }
 
-// parseOptions accepts the ext4 options that mean something on a
-// read-only mount; anything else is EINVAL, as ext4's parser says.
+// parseOptions accepts the ext4 options this package knows (those of a
+// read-only mount, which a read-write one takes too); anything else is
+// EINVAL, as ext4's parser says.
 func parseOptions(data string) (options, error) {
 	var o options
 	if data == "" {
@@ -200,7 +202,7 @@ func open(r io.ReaderAt, size int64, o options) (*FS, error) {
 // Type returns "ext4".
 func (f *FS) Type() string { return "ext4" }
 
-// Options returns ext4's own super options of a read-only mount.
+// Options returns ext4's own super options.
 func (f *FS) Options() string { return f.opts }
 
 // Statfs reports the figures ext4_statfs does.

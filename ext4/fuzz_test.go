@@ -284,7 +284,9 @@ func FuzzImage(f *testing.F) {
 		if len(patch) > 4096 {
 			patch = patch[:4096]
 		}
-		exercise(t, patchImage(off, patch, trunc, fix))
+		img := patchImage(off, patch, trunc, fix)
+		exercise(t, img)
+		exerciseWrite(t, img)
 	})
 }
 
@@ -318,4 +320,87 @@ func TestFuzzBase(t *testing.T) {
 		kinds[o.kind]++
 	}
 	require(kinds['d'] > 2 && kinds['x'] > 0, "owners %v", fmt.Sprint(kinds))
+}
+
+// memDisk is an image in memory, readable and writable.
+type memDisk []byte
+
+func (m memDisk) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off > int64(len(m)) {
+		return 0, vfs.EIO
+	}
+	n := copy(p, m[off:])
+	if n < len(p) {
+		return n, vfs.EIO
+	}
+	return n, nil
+}
+
+func (m memDisk) WriteAt(p []byte, off int64) (int, error) {
+	if off < 0 || off+int64(len(p)) > int64(len(m)) {
+		return 0, vfs.EIO
+	}
+	return copy(m[off:], p), nil
+}
+
+// exerciseWrite opens a (patched) image read-write and changes it every
+// way there is: whatever the image holds, nothing may panic, and every
+// error must be an errno.
+func exerciseWrite(t testing.TB, img []byte) {
+	disk := memDisk(bytes.Clone(img))
+	f, err := OpenRW(disk, int64(len(disk)), "")
+	check := func(what string, err error) {
+		var e vfs.Errno
+		if err != nil && !errors.As(err, &e) {
+			t.Fatalf("%s: non-errno error %v", what, err)
+		}
+	}
+	check("OpenRW", err)
+	if err != nil {
+		return
+	}
+	root := f.Root()
+	o := vfs.CreateOpts{Mode: 0o644}
+	if n, err := root.Create("fuzz-new", o); err == nil {
+		if h, err := n.Open(vfs.O_RDWR); err == nil {
+			_, err = h.WriteAt(bytes.Repeat([]byte("w"), 5000), 3000)
+			check("write new", err)
+		}
+	} else {
+		check("create", err)
+	}
+	for _, name := range []string{"small", "islands", "slow", "fifo", "d", "absent"} {
+		c, err := root.Lookup(name)
+		if err != nil {
+			continue
+		}
+		if h, err := c.Open(vfs.O_RDWR); err == nil {
+			_, err = h.WriteAt([]byte("patched"), 100)
+			check("write "+name, err)
+			_, err = h.WriteAt([]byte("far"), 1<<20)
+			check("write far "+name, err)
+		}
+		check("truncate "+name, c.Setattr(&vfs.SetAttr{Mask: vfs.SetSize, Size: 10}))
+		check("setxattr "+name, c.Setxattr("user.fuzz", []byte("value"), 0))
+		check("removexattr "+name, c.Removexattr("user.a"))
+		check("chmod "+name, c.Setattr(&vfs.SetAttr{Mask: vfs.SetMode, Mode: 0o600}))
+	}
+	if d, err := root.Lookup("d"); err == nil {
+		for i := range 40 {
+			_, err := d.Create(fmt.Sprintf("fuzz-%d-name-number", i), o)
+			check("create in d", err)
+		}
+		for i := range 30 {
+			check("unlink in d", d.Unlink(fmt.Sprintf("name-number-%d", i)))
+		}
+		check("rename in d", d.Rename("name-number-50", root, "moved", 0))
+		check("rename d", root.Rename("d", root, "d2", 0))
+	}
+	_, err = root.Mkdir("fuzz-dir", o)
+	check("mkdir", err)
+	_, err = root.Symlink("fuzz-link", "target", o)
+	check("symlink", err)
+	check("rmdir", root.Rmdir("fuzz-dir"))
+	check("unlink", root.Unlink("small"))
+	check("Release", f.Release())
 }

@@ -29,6 +29,9 @@ func (f *FS) writeData(n *node, p []byte, off int64) (int, error) {
 		end = maxFileBlocks * bs
 		p = p[:end-uint64(off)]
 	}
+	if n.r.flags&flagExtents == 0 {
+		return f.bmapWrite(n, p, off)
+	}
 	if err := f.loadExtents(n); err != nil {
 		return 0, err
 	}
@@ -127,20 +130,21 @@ func (f *FS) truncate(n *node, size int64) error {
 	}
 	if r.flags&flagExtents == 0 {
 		switch {
+		case r.flags&flagInlineData != 0:
+			return vfs.EOPNOTSUPP
 		case r.mode.IsSymlink() && f.fastSymlink(r), !r.mode.IsRegular() && !r.mode.IsDir() && !r.mode.IsSymlink():
 			// A fast symlink or a device: no blocks.
-		case size == 0 && r.flags&flagInlineData == 0:
-			// A block map (ext2/ext3 file) freed whole.
-			if err := f.freeBlockMap(r); err != nil {
+		default:
+			if rem := uint64(size) % bs; rem != 0 && size < r.size {
+				if s, err := f.mapIndirect(r, uint64(size)/bs); err == nil && !s.zero {
+					if err := f.dev.writeBlocks(make([]byte, bs-rem), s.pblk, int(rem)); err != nil {
+						return err
+					}
+				}
+			}
+			if err := f.bmapTruncate(r, (uint64(size)+bs-1)/bs); err != nil {
 				return err
 			}
-			clear(r.iblock())
-			r.blocks = 0
-			if r.fileACL != 0 {
-				r.blocks = int64(f.sb.blockSize / 512)
-			}
-		default:
-			return vfs.EOPNOTSUPP
 		}
 		r.size = size
 		return f.putInode(r)
@@ -178,42 +182,4 @@ func (f *FS) truncate(n *node, size int64) error {
 		return err
 	}
 	return f.putInode(r)
-}
-
-// freeBlockMap frees every block of an ext2/ext3 block map: data and
-// indirect blocks.
-func (f *FS) freeBlockMap(r *rawInode) error {
-	ib := r.iblock()
-	var free func(blk uint64, level int) error
-	free = func(blk uint64, level int) error {
-		if blk == 0 {
-			return nil
-		}
-		if blk < uint64(f.sb.firstDataBlock) || blk >= f.sb.blocksCount {
-			return vfs.EUCLEAN
-		}
-		if level > 0 {
-			b, err := f.dev.block(blk)
-			if err != nil {
-				return err
-			}
-			ptrs := make([]uint32, len(b)/4)
-			for i := range ptrs {
-				ptrs[i] = u32(b, 4*i)
-			}
-			for _, p := range ptrs {
-				if err := free(uint64(p), level-1); err != nil {
-					return err
-				}
-			}
-		}
-		return f.freeBlocks(blk, 1)
-	}
-	for i := range nBlocks {
-		level := max(0, i-11)
-		if err := free(uint64(u32(ib, 4*i)), level); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -192,6 +192,7 @@ func (h *file) WriteAt(p []byte, off int64) (int, error) {
 	if err := f.writable(h.n); err != nil {
 		return 0, err
 	}
+	defer f.maybeFlush()
 	return f.writeData(h.n, p, off)
 }
 

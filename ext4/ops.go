@@ -51,15 +51,6 @@ func (n *node) dirOp(name string) error {
 	return nil
 }
 
-// lookupLocked is Lookup under the write lock: the child's node.
-func (f *FS) lookupLocked(dir *node, name string) (*node, error) {
-	ino, err := f.lookupNode(dir, name)
-	if err != nil {
-		return nil, err
-	}
-	return f.inode(ino)
-}
-
 // touchDir sets a directory's mtime and ctime to now.
 func (f *FS) touchDir(dir *node) error {
 	t := now()
@@ -73,6 +64,7 @@ func (n *node) create(name string, o vfs.CreateOpts, fill func(c *node) error) (
 	f := n.f
 	f.wmu.Lock()
 	defer f.wmu.Unlock()
+	defer f.maybeFlush()
 	if err := n.dirOp(name); err != nil {
 		return nil, err
 	}
@@ -229,6 +221,7 @@ func (n *node) Unlink(name string) error {
 	f := n.f
 	f.wmu.Lock()
 	defer f.wmu.Unlock()
+	defer f.maybeFlush()
 	if err := n.dirOp(name); err != nil {
 		return err
 	}
@@ -243,11 +236,33 @@ func (n *node) Unlink(name string) error {
 	if c.r.mode.IsDir() {
 		return vfs.EISDIR
 	}
+	if err := f.checkReleasable(c); err != nil {
+		return err
+	}
 	f.removeAt(n, l)
 	if err := f.touchDir(n); err != nil {
 		return err
 	}
 	return f.dropLink(c)
+}
+
+// checkReleasable refuses (EOPNOTSUPP) to take the last link of an
+// inode this package could not free right: one with an xattr value in
+// its own inode (ea_inode), whose reference count would have to drop.
+func (f *FS) checkReleasable(c *node) error {
+	if c.r.links > 1 && !c.r.mode.IsDir() || f.sb.incompat&incompatEAInode == 0 {
+		return nil
+	}
+	xs, err := f.xattrs(c.r)
+	if err != nil {
+		return err
+	}
+	for _, x := range xs {
+		if x.inum != 0 {
+			return vfs.EOPNOTSUPP
+		}
+	}
+	return nil
 }
 
 // dropLink takes one link from c, freeing it when none is left and
@@ -290,6 +305,9 @@ func (n *node) Rmdir(name string) error {
 	} else if !empty {
 		return vfs.ENOTEMPTY
 	}
+	if err := f.checkReleasable(c); err != nil {
+		return err
+	}
 	f.removeAt(n, l)
 	f.decLinks(n.r)
 	if err := f.touchDir(n); err != nil {
@@ -329,6 +347,9 @@ func (n *node) Setattr(s *vfs.SetAttr) error {
 	}
 	if n.err != nil {
 		return n.err
+	}
+	if n.freed {
+		return vfs.ESTALE // its number may belong to another inode now
 	}
 	r := n.r
 	t := now()

@@ -80,6 +80,11 @@ func (n *node) Rename(oldName string, newDir vfs.Inode, newName string, flags ui
 			return vfs.ENOTDIR
 		}
 	}
+	if dst != nil {
+		if err := f.checkReleasable(dst); err != nil {
+			return err
+		}
+	}
 	if srcDir && n != nd && dst == nil && nd.r.links >= linkMax &&
 		!(f.sb.roCompat&roCompatDirNlink != 0 && f.isDx(nd.r)) {
 		return vfs.EMLINK

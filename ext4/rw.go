@@ -77,8 +77,6 @@ func (f *FS) rwCheck() error {
 		return vfs.EINVAL // the journal is not replayed
 	case sb.incompat&incompatMMP != 0:
 		return vfs.EOPNOTSUPP
-	case sb.incompat&incompatExtents == 0:
-		return vfs.EOPNOTSUPP
 	}
 	return nil
 }
@@ -240,4 +238,21 @@ func (f *FS) hasOrphans() bool {
 		}
 	}
 	return false
+}
+
+// maxDirty is how many dirty metadata blocks a change may leave before
+// they are written back at its end, bounding the cache.
+const maxDirty = 4 * cacheBlocks
+
+// maybeFlush writes back when too many blocks are dirty; a failure is
+// kept for umount (the change itself succeeded). wmu is held.
+func (f *FS) maybeFlush() {
+	f.dev.mu.Lock()
+	n := f.dev.dirty
+	f.dev.mu.Unlock()
+	if n > maxDirty {
+		if err := f.flush(); err != nil {
+			f.setErr(err)
+		}
+	}
 }

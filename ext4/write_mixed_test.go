@@ -96,3 +96,34 @@ func TestWriteOnKernelImage(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, want, got)
 }
+
+// TestWriteEAInode: on an ea_inode image, the file whose xattr value
+// lives in its own inode keeps its last link (EOPNOTSUPP) and its
+// xattrs; everything else changes, and e2fsck -fn passes.
+func TestWriteEAInode(t *testing.T) {
+	if !isRoot() {
+		t.Skip("the kernel-written ea_inode image needs root")
+	}
+	var fx fixture
+	for _, x := range fixtures {
+		if x.name == "kernel-ea_inode" {
+			fx = x
+		}
+	}
+	src, err := os.ReadFile(image(t, fx))
+	require.NoError(t, err)
+	c := libBoot(t, src)
+	defer c.Close()
+	require.Equal(t, vfs.EOPNOTSUPP, c.Unlink("/mnt/f65536"))
+	loc, err := c.Resolve("/mnt/f65536", false)
+	require.NoError(t, err)
+	require.Equal(t, vfs.EOPNOTSUPP, loc.Dentry.Inode().Setxattr("user.x", []byte("y"), 0))
+	require.NoError(t, c.Link("/mnt/f65536", "/mnt/second"))
+	require.NoError(t, c.Unlink("/mnt/second"))
+	require.NoError(t, c.Unlink("/mnt/f4097"))
+	require.NoError(t, c.Mkdir("/mnt/new", 0o755))
+	require.NoError(t, c.Umount2("/mnt", 0))
+	img := filepath.Join(t.TempDir(), "img")
+	require.NoError(t, os.WriteFile(img, libImage(t, c), 0o644))
+	fsck(t, img)
+}

@@ -3,6 +3,7 @@ package ext4_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"os"
 	"path"
@@ -151,16 +152,17 @@ func reduceWalk(lines []string) []string {
 	return out
 }
 
-// template images, built once: 1 KiB and 4 KiB blocks, with an htree
-// directory "h" of 300 entries or without.
+// template images, built once: ext4, ext2 (block maps) and ext3, 1 KiB
+// and 4 KiB blocks, with an htree directory "h" of 300 entries or
+// without.
 var templates struct {
 	sync.Mutex
 	imgs map[string][]byte
 }
 
-func templateImage(t testing.TB, bs int, htree bool) []byte {
+func templateImage(t testing.TB, kind string, bs int, htree bool) []byte {
 	t.Helper()
-	key := fmt.Sprint(bs, htree)
+	key := fmt.Sprint(kind, bs, htree)
 	templates.Lock()
 	defer templates.Unlock()
 	if b, ok := templates.imgs[key]; ok {
@@ -178,7 +180,7 @@ func templateImage(t testing.TB, bs int, htree bool) []byte {
 	}
 	img := filepath.Join(dir, "img")
 	run(t, "truncate", "-s", "8M", img)
-	run(t, "mkfs.ext4", "-b", fmt.Sprint(bs), "-q", "-F", "-E", "root_owner=0:0", "-d", src, img)
+	run(t, "mkfs."+kind, "-b", fmt.Sprint(bs), "-q", "-F", "-E", "root_owner=0:0", "-d", src, img)
 	if htree {
 		run(t, "e2fsck", "-fyD", img)
 	}
@@ -341,7 +343,43 @@ func under(p, dir string) bool { return p == dir || strings.HasPrefix(p, dir+"/"
 // step runs one random operation on the library and the model.
 func (s *writeState) step(t *rapid.T) {
 	c, m := s.c, s.m
-	switch rapid.IntRange(0, 13).Draw(t, "op") {
+	switch rapid.IntRange(0, 17).Draw(t, "op") {
+	case 16: // chown, with 32-bit ids (the model leaves owners to the kernel's readback)
+		ps := append(s.paths(isAnyEnt), "")
+		p := rapid.SampledFrom(ps).Draw(t, "chownPath")
+		id := rapid.SampledFrom([]uint32{0, 1000, 70000, 1 << 31}).Draw(t, "id")
+		require.NoError(t, c.Lchown(s.abs(p), id, id+1))
+	case 17: // utimes, before 1970 and past 2038 (checked by the kernel's readback)
+		ps := append(s.paths(func(e *mEnt) bool { return e.target == "" }), "")
+		p := rapid.SampledFrom(ps).Draw(t, "utimesPath")
+		sec := rapid.SampledFrom([]int64{-1000, 0, 1700000000, 4102444800, 16000000000}).Draw(t, "sec")
+		ts := vfs.Timespec{Sec: sec, Nsec: int64(rapid.IntRange(0, 999999999).Draw(t, "nsec"))}
+		require.NoError(t, c.Utimes(s.abs(p), ts, ts))
+	case 15: // RENAME_EXCHANGE
+		ps := s.paths(isAnyEnt)
+		if len(ps) < 2 {
+			return
+		}
+		a := rapid.SampledFrom(ps).Draw(t, "xa")
+		b := rapid.SampledFrom(ps).Draw(t, "xb")
+		if under(a, b) || under(b, a) {
+			return
+		}
+		require.NoError(t, c.Renameat2(s.abs(a), s.abs(b), vfs.RENAME_EXCHANGE), "exchange %s %s", a, b)
+		moved := map[string]*mEnt{}
+		for p, e := range m.ents {
+			switch {
+			case under(p, a):
+				moved[b+strings.TrimPrefix(p, a)] = e
+				delete(m.ents, p)
+			case under(p, b):
+				moved[a+strings.TrimPrefix(p, b)] = e
+				delete(m.ents, p)
+			}
+		}
+		for p, e := range moved {
+			m.ents[p] = e
+		}
 	case 0, 1: // write (creating)
 		p := s.newPath(t)
 		e := m.ents[p]
@@ -487,6 +525,24 @@ func (s *writeState) step(t *rapid.T) {
 		require.NoError(t, err)
 		writeModel(fe, b, 0)
 		s.open, s.openFile = f, fe
+	case 14: // many names at once in one directory: leaf and index splits
+		d := rapid.SampledFrom(s.dirs()).Draw(t, "bulkDir")
+		n := rapid.IntRange(1, 150).Draw(t, "bulkN")
+		base := rapid.IntRange(0, 3).Draw(t, "bulkBase")
+		for i := range n {
+			p := join(d, fmt.Sprintf("bulk-%d-%s", (base*37+i*13)%200, strings.Repeat("z", i%23)))
+			if e := m.ents[p]; e != nil {
+				if e.file != nil {
+					require.NoError(t, c.Unlink(s.abs(p)), "unlink %s", p)
+					delete(m.ents, p)
+				}
+				continue
+			}
+			f, err := c.Open(s.abs(p), vfs.O_WRONLY|vfs.O_CREAT|vfs.O_EXCL, 0o600)
+			require.NoError(t, err, "create %s", p)
+			require.NoError(t, f.Close())
+			m.ents[p] = &mEnt{file: &mFile{mode: 0o600}}
+		}
 	case 12: // setxattr
 		ps := s.paths(func(e *mEnt) bool { return e.target == "" })
 		ps = append(ps, "")
@@ -528,19 +584,26 @@ func (s *writeState) inode(t *rapid.T, p string) vfs.Inode {
 }
 
 // TestWriteRapid runs random sequences of changes through a read-write
-// library mount of 1 KiB and 4 KiB block images, with and without an
-// htree directory, and then requires e2fsck -fn to pass and the image,
+// library mount of ext4, ext3 and ext2 images of 1 KiB and 4 KiB
+// blocks, with and without an htree directory, and then requires e2fsck -fn to pass and the image,
 // read back, to hold what the model says. As root, some of the images
 // are also mounted by the kernel, whose walk must equal the library's.
 func TestWriteRapid(t *testing.T) {
 	needTools(t, "mkfs.ext4", "e2fsck")
+	if f := flag.Lookup("rapid.checks"); raceEnabled && f != nil && f.Value.String() == f.DefValue {
+		// 100 runs take minutes under the race detector; the
+		// concurrency the detector watches is in TestWriteConcurrent.
+		require.NoError(t, f.Value.Set("25"))
+		defer f.Value.Set(f.DefValue)
+	}
 	var kernelImgs []string
 	dir := t.TempDir()
 	iter := 0
 	rapid.Check(t, func(rt *rapid.T) {
+		kind := rapid.SampledFrom([]string{"ext4", "ext4", "ext2", "ext3"}).Draw(rt, "kind")
 		bs := rapid.SampledFrom([]int{1024, 4096}).Draw(rt, "bs")
 		htree := rapid.Bool().Draw(rt, "htree")
-		c := libBoot(t, templateImage(t, bs, htree))
+		c := libBoot(t, templateImage(t, kind, bs, htree))
 		defer c.Close()
 		s := &writeState{c: c, m: modelOf(t, c), bs: bs}
 		for range rapid.IntRange(1, 60).Draw(rt, "steps") {
@@ -549,6 +612,10 @@ func TestWriteRapid(t *testing.T) {
 		if s.open != nil {
 			require.NoError(rt, s.open.Close())
 		}
+		loc, err := c.Resolve("/mnt", true)
+		require.NoError(rt, err)
+		rwStatfs, err := loc.Dentry.Superblock().Filesystem().Statfs()
+		require.NoError(rt, err)
 		require.NoError(rt, c.Umount2("/mnt", 0))
 		img := filepath.Join(dir, fmt.Sprintf("img%d", iter))
 		iter++
@@ -559,7 +626,14 @@ func TestWriteRapid(t *testing.T) {
 		got, err := walk(libWalker{c})
 		require.NoError(rt, err)
 		require.Equal(rt, s.m.lines(), reduceWalk(got))
-		if len(kernelImgs) < 6 {
+		loc, err = c.Resolve("/mnt", true)
+		require.NoError(rt, err)
+		roStatfs, err := loc.Dentry.Superblock().Filesystem().Statfs()
+		require.NoError(rt, err)
+		require.Equal(rt, roStatfs, rwStatfs, "statfs of the read-write mount, and read back")
+		// Some images spread over the run (rapid's first ones are small)
+		// go to the kernel too.
+		if iter%16 == 5 && len(kernelImgs) < 6 && (!raceEnabled || len(kernelImgs) < 3) {
 			kernelImgs = append(kernelImgs, img)
 		}
 	})
@@ -567,11 +641,15 @@ func TestWriteRapid(t *testing.T) {
 		t.Log("not root: kernel readback skipped")
 		return
 	}
+	t.Logf("%d images read back by the kernel", len(kernelImgs))
 	for _, img := range kernelImgs {
-		want, _ := kernelWalk(t, img)
-		c, _ := libMount(t, img, "")
+		want, wantStatfs := kernelWalk(t, img)
+		c, fsys := libMount(t, img, "")
 		got, err := walk(libWalker{c})
 		require.NoError(t, err)
 		require.Equal(t, want, got, img)
+		st, err := fsys.Statfs()
+		require.NoError(t, err)
+		require.Equal(t, wantStatfs, statfsLine(st), img)
 	}
 }

@@ -200,7 +200,7 @@ func (d dirEntry) Info() (fs.FileInfo, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "stat", Path: path.Join(d.dir.name, d.e.Name), Err: err}
 	}
-	k := l.Mount.k
+	k := l.Mount.sb.k
 	k.mu.RLock()
 	at := k.crossDown(Location{l.Mount, c})
 	k.mu.RUnlock()

@@ -49,8 +49,12 @@ type Kernel struct {
 
 	// seq is the mount sequence count (Linux's mount_lock seqcount):
 	// odd while a writer holding mu for writing may be changing the
-	// tree, even otherwise. See lockMounts.
+	// tree, even otherwise. See lockMounts. Every lock-free walk reads
+	// it twice, so it has a cache line of its own: nothing that readers
+	// falling back to mu.RLock, or anything else, write shares it.
+	_   [64]byte
 	seq atomic.Uint64
+	_   [56]byte
 
 	mu         sync.RWMutex
 	mountIDs   ida.Allocator
@@ -88,6 +92,7 @@ type fsType struct {
 // mounts use it, so that the filesystem is released with the last one.
 type superblock struct {
 	*vfs.Superblock
+	k       *Kernel
 	mounts  int
 	writers atomic.Int64 // files open for writing
 }
@@ -190,7 +195,7 @@ func (k *Kernel) superblockOn(fs vfs.Filesystem, sbFlags uint32, dev uint64) *su
 	if dev == 0 {
 		dev = vfs.Mkdev(0, k.devMinors.Get())
 	}
-	sb := &superblock{Superblock: vfs.NewSuperblock(fs, dev, sbFlags)}
+	sb := &superblock{Superblock: vfs.NewSuperblock(fs, dev, sbFlags), k: k}
 	k.sbs[fs] = sb
 	return sb
 }

@@ -19,9 +19,15 @@ import (
 // lives on while Locations (open files, working directories, roots)
 // refer to it and is freed with the last.
 type Mountpoint struct {
-	k        *Kernel
-	uniqueID uint64 // creation order, never reused; mountinfo's order
-	sb       *superblock
+	// Layout (240 bytes on 64-bit machines, a size class of its own):
+	// what lock-free walks read (root, parent, mountpoint, the hash node,
+	// flags, expiry: the first 100 bytes) comes first and is written
+	// only by mount operations; the counters that opening and closing
+	// files write (writers, users) come last, more than a cache line
+	// away, so that walkers through a mount do not share a cache line
+	// with processes opening files on it.
+	uniqueID uint64      // creation order, never reused; mountinfo's order
+	sb       *superblock // never changes; its k is the mount's kernel
 	root     *vfs.Dentry
 	devname  string
 
@@ -33,8 +39,26 @@ type Mountpoint struct {
 	// Kernel.seq to notice. Set them with setMountpoint.
 	parent     atomic.Pointer[Mountpoint]
 	mountpoint atomic.Pointer[vfs.Dentry]
-	id         uint32        // the mount ID, shown in mountinfo
-	flags      atomic.Uint32 // per-mount flags (mnt*); read without the mount lock
+
+	// hnode is the mount hash node of m's first insertion, allocated
+	// with m (see mountHash.insert); later insertions allocate their own.
+	// Lock-free readers may still be on it after m is unhashed, so it is
+	// never cleared: a detached mount kept by an open file keeps its old
+	// parent and mountpoint dentry reachable through it.
+	hnode hashNode
+
+	id    uint32        // the mount ID, shown in mountinfo
+	flags atomic.Uint32 // per-mount flags (mnt*); read without the mount lock
+
+	// expiry is MNT_EXPIRE's mark: set by the first umount2 call,
+	// cleared whenever a path reference to the mount is dropped.
+	expiry atomic.Bool
+
+	// Scratch state of one umount (propagate_umount), false otherwise.
+	umounting bool // MNT_UMOUNT: going away with this umount
+	candidate bool // T_UMOUNT_CANDIDATE
+	trimmed   bool // T_MARKED
+	freed     bool
 
 	// Guarded by Kernel.mu.
 	ns       *Namespace
@@ -45,22 +69,8 @@ type Mountpoint struct {
 	onNext, onPrev *Mountpoint
 	prop           propagation.Node[*Mountpoint]
 
-	// Scratch state of one umount (propagate_umount), false otherwise.
-	umounting bool // MNT_UMOUNT: going away with this umount
-	candidate bool // T_UMOUNT_CANDIDATE
-	trimmed   bool // T_MARKED
-	freed     bool
-
-	// expiry is MNT_EXPIRE's mark: set by the first umount2 call,
-	// cleared whenever a path reference to the mount is dropped.
-	expiry atomic.Bool
-
 	// writers counts the files open for writing through this mount.
 	writers atomic.Int64
-
-	// hnode is the mount hash node of m's first insertion, allocated
-	// with m (see mountHash.insert); later insertions allocate their own.
-	hnode hashNode
 
 	// users counts the Locations held on this mount by open files,
 	// working directories and roots: what makes umount2 fail with EBUSY.
@@ -103,7 +113,6 @@ func (k *Kernel) newMount(sb *superblock, root *vfs.Dentry, devname string, flag
 	k.nextUnique++
 	sb.mounts++
 	m := &Mountpoint{
-		k:        k,
 		id:       k.mountIDs.Get(),
 		uniqueID: k.nextUnique,
 		sb:       sb,
@@ -119,7 +128,9 @@ func (k *Kernel) newMount(sb *superblock, root *vfs.Dentry, devname string, flag
 // attach hangs m at dentry d of parent, in parent's namespace. Nothing
 // may be hashed at (parent, d) yet. k.mu is held.
 func (k *Kernel) attach(m, parent *Mountpoint, d *vfs.Dentry) {
-	m.setMountpoint(parent, d)
+	if m.parent.Load() != parent || m.mountpoint.Load() != d {
+		m.setMountpoint(parent, d) // propagation copies have theirs set
+	}
 	parent.children = append(parent.children, m)
 	k.hashMount(m)
 	m.ns = parent.ns
@@ -307,7 +318,7 @@ func (l Location) release() {
 		m.expiry.Store(false)
 	}
 	if m.users.Add(-1) == 0 {
-		k := m.k
+		k := m.sb.k
 		k.lockMounts()
 		if m.ns == nil {
 			k.freeDetached(m)
@@ -323,7 +334,7 @@ func (l Location) unhold() {
 	l.Dentry.Put()
 	m := l.Mount
 	if m.users.Add(-1) == 0 {
-		k := m.k
+		k := m.sb.k
 		k.lockMounts()
 		if m.ns == nil {
 			k.freeDetached(m)

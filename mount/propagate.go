@@ -285,7 +285,10 @@ func (k *Kernel) attachRecursive(source *Mountpoint, dest Location, moving bool)
 	for i := len(copies) - 1; i >= 0; i-- {
 		child := copies[i]
 		parent, mp := child.parent.Load(), child.mountpoint.Load()
-		q := k.hash.lookup(hashKey{parent, mp})
+		var q *Mountpoint
+		if len(parent.children) > 0 { // a mount hashed at (parent, mp) is a child of parent
+			q = k.hash.lookup(hashKey{parent, mp})
+		}
 		if q != nil {
 			k.unhashMount(q)
 			k.unlinkChild(q)

@@ -13,14 +13,13 @@ type Node[T any] struct {
 
 	group      uint32 // peer group ID; may be set before the node is shared
 	shared     bool
+	unbindable bool
+	mark       bool
 	next, prev *Node[T]
 
 	master                  *Node[T]
 	slaveNext, slavePrev    *Node[T]
 	slavesFirst, slavesLast *Node[T]
-
-	unbindable bool
-	mark       bool
 }
 
 // Init makes n a private node carrying v.

@@ -63,8 +63,10 @@ func main() {
 
 	var out bytes.Buffer
 	res := results{}
+	var loads []string
 	for r := 1; r <= *rounds; r++ {
 		fmt.Fprintf(os.Stderr, "round %d of %d\n", r, *rounds)
+		loads = append(loads, loadAvg())
 		run := exec.Command(bin, "-test.run", "^$", "-test.bench", *bench,
 			"-test.benchmem", "-test.benchtime", *benchtime)
 		run.Dir = filepath.Join(root, "bench")
@@ -82,11 +84,26 @@ func main() {
 			fatal(err)
 		}
 	}
+	loads = append(loads, loadAvg())
 	printTable(os.Stdout, res, *rounds)
+	// The machine's load says how far the wall-clock figures (parallel
+	// scaling above all) can be trusted; the CPU-time ones depend on it
+	// less.
+	fmt.Printf("\nload average (1, 5, 15 min) at the start of each round and at the end: %s\n",
+		strings.Join(loads, "; "))
 	if err := os.WriteFile(*svg, []byte(chart(res)), 0o644); err != nil {
 		fatal(err)
 	}
 	fmt.Printf("\nchart written to %s\n", *svg)
+}
+
+// loadAvg returns the first three fields of /proc/loadavg, or "?".
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
 }
 
 func fatal(err error) {

@@ -90,3 +90,21 @@ func TestNum(t *testing.T) {
 	assert.Equal(t, "743.0 µs/op", num(743000, "ns/op"))
 	assert.Equal(t, "376 B/mount", num(376, "B/mount"))
 }
+
+func TestCPUPerStat(t *testing.T) {
+	res := parse(strings.NewReader(`BenchmarkStat10Parallel/mountkit/goroutines=1-2 	15158709	       109.5 ns/op	        81.38 cpu-ns/op	       0 B/op	       0 allocs/op
+BenchmarkStat10Parallel/mountkit/goroutines=2-2 	14177348	       150.2 ns/op	        83.52 cpu-ns/op	       0 B/op	       0 allocs/op
+BenchmarkStat10Parallel/mountkit/goroutines=2/mounting-2 	19919744	        73.07 ns/op	        95.00 cpu-ns/op	       386.1 mounts/s	       0 B/op	       0 allocs/op
+`))
+	var rows []row
+	for _, tg := range targets {
+		if tg.lib.unit == "cpu-ns/op" {
+			rows = append(rows, evaluate(tg, res))
+		}
+	}
+	require.Len(t, rows, 2)
+	assert.Equal(t, "1.03x", rows[0].ratio)
+	assert.Equal(t, "yes", rows[0].met)
+	assert.Equal(t, "1.17x", rows[1].ratio)
+	assert.Equal(t, "NO", rows[1].met)
+}
