@@ -114,6 +114,11 @@ func TestReplayKernelJournal(t *testing.T) {
 			// "write access unavailable, cannot proceed".
 			_, err = ext4.Open(bytes.NewReader(crashed), int64(len(crashed)), "")
 			require.Equal(t, vfs.EROFS, err)
+			ro, err := os.Open(img) // an io.WriterAt whose writes fail
+			require.NoError(t, err)
+			_, err = ext4.Open(ro, int64(len(crashed)), "")
+			require.Equal(t, vfs.EROFS, err)
+			require.NoError(t, ro.Close())
 
 			// Ours: Open on a writable file replays.
 			ours := filepath.Join(dir, "ours.img")

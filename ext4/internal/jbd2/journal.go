@@ -3,6 +3,7 @@ package jbd2
 import (
 	"errors"
 	"io"
+	"syscall"
 	"time"
 
 	"github.com/mountkit/mountkit/vfs"
@@ -137,11 +138,15 @@ func writeAt(dev Device, b []byte, blk uint64, bs int) error {
 	return ioErr(err)
 }
 
-// ioErr keeps a device's errno and makes anything else EIO.
+// ioErr keeps a device's errno and makes anything else EIO; a file
+// opened read-only (EBADF on write) is a read-only device, EROFS.
 func ioErr(err error) error {
 	var e vfs.Errno
 	if errors.As(err, &e) {
 		return e
+	}
+	if errors.Is(err, syscall.EBADF) {
+		return vfs.EROFS
 	}
 	return vfs.EIO
 }
