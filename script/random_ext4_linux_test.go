@@ -12,9 +12,9 @@ import (
 )
 
 // TestRandomExt4ScriptsAgree is TestRandomScriptsAgree with the script's
-// root on a read-write ext4 mount (an empty 1 KiB-block image made by
-// mkfs.ext4, loop-mounted and chrooted into on both sides): the
-// library's ext4 writes must print what the kernel's do.
+// root on a read-write ext4 mount (an empty image made by mkfs.ext4,
+// loop-mounted and chrooted into on both sides): the library's ext4
+// writes must print what the kernel's do.
 func TestRandomExt4ScriptsAgree(t *testing.T) {
 	if _, err := exec.LookPath("mkfs.ext4"); err != nil {
 		t.Skipf("mkfs.ext4 not installed (e2fsprogs): %v", err)
