@@ -20,13 +20,17 @@ func TestRandomExt4ScriptsAgree(t *testing.T) {
 		t.Skipf("mkfs.ext4 not installed (e2fsprogs): %v", err)
 	}
 	// 1 KiB blocks with room; 4 KiB blocks with so few inodes that
-	// creations run into ENOSPC.
-	for _, v := range []struct{ name, bs, inodes string }{{"1k", "1024", "512"}, {"4k-few-inodes", "4096", "32"}} {
+	// creations run into ENOSPC; ext2's block maps.
+	for _, v := range []struct{ name, mkfs, bs, inodes string }{
+		{"1k", "mkfs.ext4", "1024", "512"},
+		{"4k-few-inodes", "mkfs.ext4", "4096", "32"},
+		{"ext2-1k", "mkfs.ext2", "1024", "512"},
+	} {
 		t.Run(v.name, func(t *testing.T) {
 			img := filepath.Join(t.TempDir(), "ext4.img")
 			for _, c := range [][]string{
 				{"truncate", "-s", "4M", img},
-				{"mkfs.ext4", "-q", "-F", "-b", v.bs, "-N", v.inodes, "-O", "^has_journal", "-E", "root_owner=0:0", img},
+				{v.mkfs, "-q", "-F", "-b", v.bs, "-N", v.inodes, "-O", "^has_journal", "-E", "root_owner=0:0", img},
 			} {
 				if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
 					t.Fatalf("%v: %v\n%s", c, err, out)
