@@ -150,7 +150,9 @@
 //     kernel's but e2fsck finds nothing wrong with them.
 //   - Reads do not update atime (the mount layer asks for no atime
 //     updates); new inodes inherit no flags (sync, noatime, projinherit
-//     and the like) from their directory.
+//     and the like) from their directory. O_SYNC, O_DSYNC and the sync
+//     and dirsync mount flags do not write metadata back at each change:
+//     fsync, syncfs, remount read-only and umount do.
 //
 // # Defensive reading
 //
