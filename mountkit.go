@@ -13,7 +13,8 @@ import (
 //
 //   - "tmpfs": memfs;
 //   - "overlay": overlay, over layers anywhere in the namespace;
-//   - "ext4": ext4 images on loop devices (mount.Kernel.Losetup), read-only;
+//   - "ext4": ext2/ext3/ext4 images on loop devices (mount.Kernel.Losetup),
+//     read-only or read-write (no journal);
 //   - "cgroup2": a new cgroupfs.Hierarchy of the default configuration,
 //     shared by every cgroup2 mount of the kernel (a host that drives
 //     processes makes its own with cgroupfs.New and registers its Mount

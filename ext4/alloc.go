@@ -281,6 +281,36 @@ func (f *FS) allocBlocks(goal, want uint64) (uint64, uint64, error) {
 	return 0, 0, vfs.ENOSPC
 }
 
+// resvBlocks is ext4's s_resv_clusters (ext4_calculate_resv_clusters):
+// 2% of the blocks, at most 4,096, on a filesystem with extents; no
+// ordinary allocation may take them, not even root's.
+func (f *FS) resvBlocks() uint64 {
+	if f.sb.incompat&incompatExtents == 0 {
+		return 0
+	}
+	return min(f.sb.blocksCount/50, 4096)
+}
+
+// usableBlocks is how many blocks an ordinary allocation (file data,
+// directory and xattr blocks) may still take: the free ones less the
+// reserved pool (ext4_has_free_clusters for a caller with
+// CAP_SYS_RESOURCE; the root-reserved s_r_blocks_count is the vfs
+// layer's business, which knows the credentials).
+func (f *FS) usableBlocks() uint64 {
+	return f.sb.freeBlocks - min(f.sb.freeBlocks, f.resvBlocks())
+}
+
+// allocData is allocBlocks for an ordinary allocation: at most the
+// usable blocks, ENOSPC when there are none. Extent-tree and indirect
+// blocks use allocBlocks, which may dip into the reserved pool.
+func (f *FS) allocData(goal, want uint64) (uint64, uint64, error) {
+	u := f.usableBlocks()
+	if u == 0 {
+		return 0, 0, vfs.ENOSPC
+	}
+	return f.allocBlocks(goal, min(want, u))
+}
+
 // freeBlocks returns count blocks from start to the free pool.
 func (f *FS) freeBlocks(start, count uint64) error {
 	sb := f.sb

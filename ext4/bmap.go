@@ -45,7 +45,11 @@ func (f *FS) bmapAlloc(n *node, lblk, goal uint64) (uint64, error) {
 		slot := int(4 * path[lvl])
 		p := uint64(u32(ptrs, slot))
 		if p == 0 {
-			b, _, err := f.allocBlocks(goal, 1)
+			alloc := f.allocBlocks // indirect blocks may use the reserve
+			if lvl == depth-1 {
+				alloc = f.allocData
+			}
+			b, _, err := alloc(goal, 1)
 			if err != nil {
 				return 0, err
 			}

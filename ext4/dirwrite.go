@@ -194,7 +194,7 @@ func (f *FS) appendDirBlock(dir *node) ([]byte, error) {
 	if k := len(dir.ext); k > 0 {
 		goal = dir.ext[k-1].pblk + dir.ext[k-1].len
 	}
-	pblk, _, err := f.allocBlocks(goal, 1)
+	pblk, _, err := f.allocData(goal, 1)
 	if err != nil {
 		return nil, err
 	}

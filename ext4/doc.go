@@ -184,9 +184,14 @@
 //     removed: EOPNOTSUPP (ext4 would fold them into the mode).
 //   - The journal is neither written nor replayed: needs_recovery is
 //     never set, and a crash leaves what the ordered writeback left.
-//   - The reserved blocks (s_r_blocks_count and the 2% of extent
-//     filesystems) are not held back from any caller: the vfs layer
-//     knows the credentials, the backend does not.
+//   - Space: file data, directory and xattr blocks never take the
+//     reserved pool of extent filesystems (2% of the blocks, at most
+//     4,096: s_resv_clusters), which extent-tree and indirect blocks may
+//     use, as in ext4; a write goes page by page, stopping (short, or
+//     ENOSPC when nothing fitted) before a page whose new blocks are not
+//     all there. The root-reserved s_r_blocks_count is not held back
+//     from anyone: the backend does not know the caller's credentials,
+//     so every caller is treated as root.
 //   - Directories with more than 65,000 subdirectories (dir_nlink's
 //     count of 1) are EMLINK: they would have to be indexed.
 //   - Block allocation has no preallocation, delayed allocation or
@@ -194,7 +199,9 @@
 //     kernel's but e2fsck finds nothing wrong with them.
 //   - Reads do not update atime (the mount layer asks for no atime
 //     updates); new inodes inherit no flags (sync, noatime, projinherit
-//     and the like) from their directory.
+//     and the like) from their directory. O_SYNC, O_DSYNC and the sync
+//     and dirsync mount flags do not write metadata back at each change:
+//     fsync, syncfs, remount read-only and umount do.
 //
 // # Defensive reading
 //

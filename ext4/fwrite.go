@@ -29,11 +29,24 @@ func (f *FS) writeData(n *node, p []byte, off int64) (int, error) {
 		end = maxFileBlocks * bs
 		p = p[:end-uint64(off)]
 	}
+	if n.r.flags&flagExtents != 0 {
+		if err := f.loadExtents(n); err != nil {
+			return 0, err
+		}
+	}
+	// As ext4's write path, page by page: a page whose new blocks are
+	// not all there is not written, and the write stops before it (a
+	// short count, or ENOSPC when nothing was written).
+	if fit, err := f.fitWrite(n, uint64(off), end); err != nil {
+		return 0, err
+	} else if fit == uint64(off) {
+		return 0, vfs.ENOSPC
+	} else if fit < end {
+		end = fit
+		p = p[:end-uint64(off)]
+	}
 	if n.r.flags&flagExtents == 0 {
 		return f.bmapWrite(n, p, off)
-	}
-	if err := f.loadExtents(n); err != nil {
-		return 0, err
 	}
 	first, last := uint64(off)/bs, (end-1)/bs+1
 	n.splitAt(first)
@@ -63,7 +76,7 @@ func (f *FS) writeData(n *node, p []byte, off int64) (int, error) {
 			} else {
 				goal = f.sb.groupStart(f.flexGroup((n.r.ino - 1) / f.sb.inodesPerGroup))
 			}
-			pblk, count, err = f.allocBlocks(goal, min(hole, maxInitLen))
+			pblk, count, err = f.allocData(goal, min(hole, maxInitLen))
 			if err != nil {
 				break
 			}
@@ -107,6 +120,45 @@ func (f *FS) writeData(n *node, p []byte, off int64) (int, error) {
 		err = perr
 	}
 	return written, err
+}
+
+// pageSize is the unit ext4's buffered writes take (PAGE_SIZE).
+const pageSize = 4096
+
+// fitWrite returns how far from off a write toward end can go with the
+// usable blocks: whole pages (or blocks, when larger) whose holes all
+// get a block.
+func (f *FS) fitWrite(n *node, off, end uint64) (uint64, error) {
+	bs := uint64(f.sb.blockSize)
+	unit := max(uint64(pageSize), bs)
+	avail := f.usableBlocks()
+	pos := off
+	for pos < end {
+		ue := min(end, (pos/unit+1)*unit)
+		need := uint64(0)
+		for lblk := pos / bs; lblk < (ue+bs-1)/bs; lblk++ {
+			hole := false
+			if n.r.flags&flagExtents != 0 {
+				i, _ := findExtent(n.ext, lblk)
+				hole = i < 0
+			} else {
+				s, err := f.mapIndirect(n.r, lblk)
+				if err != nil {
+					return 0, err
+				}
+				hole = s.zero
+			}
+			if hole {
+				need++
+			}
+		}
+		if need > avail {
+			return pos, nil
+		}
+		avail -= need
+		pos = ue
+	}
+	return end, nil
 }
 
 func insertExtent(exts []extent, i int, e extent) []extent {

@@ -127,3 +127,41 @@ func TestWriteEAInode(t *testing.T) {
 	require.NoError(t, os.WriteFile(img, libImage(t, c), 0o644))
 	fsck(t, img)
 }
+
+// TestWriteOverlayUpper uses a read-write ext4 mount as an overlay's
+// upper layer (trusted.overlay.* xattrs, whiteouts, copy-up, opaque
+// directories); the image then passes e2fsck -fn.
+func TestWriteOverlayUpper(t *testing.T) {
+	img, err := os.ReadFile(newImage(t, "16M", "-b", "4096"))
+	require.NoError(t, err)
+	c := libBoot(t, img)
+	defer c.Close()
+	for _, d := range []string{"/lower", "/lower/dir", "/mnt/up", "/mnt/work", "/merged"} {
+		require.NoError(t, c.Mkdir(d, 0o755))
+	}
+	for _, p := range []string{"/lower/a", "/lower/dir/b", "/lower/gone"} {
+		f, err := c.Open(p, vfs.O_WRONLY|vfs.O_CREAT, 0o644)
+		require.NoError(t, err)
+		_, err = f.Write([]byte("lower " + p))
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+	}
+	require.NoError(t, c.Mount("overlay", "/merged", "overlay", 0, "lowerdir=/lower,upperdir=/mnt/up,workdir=/mnt/work"))
+	f, err := c.Open("/merged/a", vfs.O_WRONLY|vfs.O_APPEND, 0)
+	require.NoError(t, err)
+	_, err = f.Write([]byte(" and upper"))
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	require.NoError(t, c.Unlink("/merged/gone"))
+	require.Equal(t, vfs.EXDEV, c.Rename("/merged/dir", "/merged/dir2"), "no redirect_dir")
+	require.NoError(t, c.Rename("/merged/dir/b", "/merged/b2"))
+	require.NoError(t, c.Mkdir("/merged/new", 0o700))
+	require.NoError(t, c.Umount2("/merged", 0))
+	st, err := c.Lstat("/mnt/up/gone")
+	require.NoError(t, err)
+	require.Equal(t, vfs.ModeCharDevice, st.Mode.Type(), "a whiteout")
+	require.NoError(t, c.Umount2("/mnt", 0))
+	p := filepath.Join(t.TempDir(), "img")
+	require.NoError(t, os.WriteFile(p, libImage(t, c), 0o644))
+	fsck(t, p)
+}

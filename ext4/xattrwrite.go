@@ -205,7 +205,7 @@ func (f *FS) storeXattrs(n *node, xs []xattr) error {
 		if len(n.ext) > 0 {
 			goal = n.ext[0].pblk
 		}
-		b, _, err := f.allocBlocks(goal, 1)
+		b, _, err := f.allocData(goal, 1)
 		if err != nil {
 			return err
 		}
