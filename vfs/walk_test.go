@@ -140,14 +140,21 @@ func TestWalkCachedLengths(t *testing.T) {
 			for cut := 0; cut < len(path); cut += 2 {
 				// Doubling one slash, or replacing a name by "."
 				for _, p := range []string{path, path[:cut] + "/" + path[cut:], path[:cut] + "." + path[cut+1:]} {
-					i := 0
-					for i < len(p)-1 && p[i] == '/' {
-						i++
-					}
-					gd, gi, _, _, gnext := root.WalkCached(p, i)
-					wd, wi, wnext := walkCachedModel(root, p, i)
-					if gd != wd || gi != wi || gnext != wnext {
-						t.Fatalf("WalkCached(%q) (%d bytes) stopped at %d, model at %d", p, len(p), gi, wi)
+					// From the first component, and from each
+					// later one (as after crossing a mount).
+					for i := range len(p) {
+						if p[i] == '/' || i > 0 && p[i-1] != '/' {
+							continue
+						}
+						from := root
+						if i > 0 {
+							from, _, _ = walkCachedModel(root, p[:i]+"x", 0)
+						}
+						gd, gi, _, _, gnext := from.WalkCached(p, i)
+						wd, wi, wnext := walkCachedModel(from, p, i)
+						if gd != wd || gi != wi || gnext != wnext {
+							t.Fatalf("WalkCached(%q, %d) (%d bytes) stopped at %d, model at %d", p, i, len(p), gi, wi)
+						}
 					}
 				}
 			}
