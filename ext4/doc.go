@@ -1,5 +1,6 @@
 // Package ext4 reads ext2, ext3 and ext4 filesystem images as a Linux
-// 6.18 mount shows them, and writes them (without the journal).
+// 6.18 mount shows them, and writes them (through the journal when the
+// filesystem has one).
 //
 // Mount is the "ext4" filesystem type for mount.Kernel.RegisterFilesystem
 // (registered as requiring a block device, so the mount layer resolves
@@ -161,9 +162,10 @@
 //     after a successful Release or remount read-only; s_mnt_count,
 //     s_mtime and s_wtime are kept.
 //
-// Writes are not crash safe: nothing is journaled, and metadata written
-// in place in block order can be caught half-written. After a crash the
-// image is not clean, and e2fsck repairs it.
+// Without a journal (ext2, or a filesystem made without has_journal)
+// writes are not crash safe: metadata written in place in block order
+// can be caught half-written; after a crash the image is not clean, and
+// e2fsck repairs it. With one, see "The journal" above.
 //
 // What a read-write mount refuses, and what it does not write:
 //
@@ -173,8 +175,9 @@
 //     package does not keep (quota, project, verity, orphan_present,
 //     btree_dir): EINVAL too. The readonly feature makes a read-write
 //     mount read-only, as on Linux.
-//   - needs_recovery (an unreplayed journal): EINVAL, even with
-//     "norecovery" (Linux: norecovery only on read-only mounts).
+//   - needs_recovery with "norecovery" or "noload": EINVAL (Linux:
+//     norecovery only on read-only mounts); without them the journal is
+//     replayed first (see "The journal").
 //   - mmp: a read-write mount is EOPNOTSUPP (the MMP block is not
 //     kept). Any change to an inline-data file or directory is
 //     EOPNOTSUPP (new files are never inline), and so is a change to the
@@ -182,8 +185,6 @@
 //     removing its last link.
 //   - POSIX ACLs (system.posix_acl_access and _default) are not set or
 //     removed: EOPNOTSUPP (ext4 would fold them into the mode).
-//   - The journal is neither written nor replayed: needs_recovery is
-//     never set, and a crash leaves what the ordered writeback left.
 //   - Space: file data, directory and xattr blocks never take the
 //     reserved pool of extent filesystems (2% of the blocks, at most
 //     4,096: s_resv_clusters), which extent-tree and indirect blocks may
