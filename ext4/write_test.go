@@ -67,6 +67,20 @@ func writeFile(t testing.TB, dir vfs.Inode, name string, data []byte) vfs.Inode 
 	return n
 }
 
+// openOrCreate opens the file called name in dir read-write, creating
+// it empty first if it is missing.
+func openOrCreate(t testing.TB, dir vfs.Inode, name string) (vfs.Inode, vfs.File) {
+	f, err := dir.Lookup(name)
+	if err == vfs.ENOENT {
+		f = writeFile(t, dir, name, nil)
+	} else {
+		require.NoError(t, err)
+	}
+	h, err := f.Open(vfs.O_RDWR)
+	require.NoError(t, err)
+	return f, h
+}
+
 func readAll(t testing.TB, n vfs.Inode) []byte {
 	t.Helper()
 	a, err := n.Getattr()
@@ -116,15 +130,7 @@ func TestWriteExtentDepth(t *testing.T) {
 	stage := func(n int, shrink int64, kernel bool) {
 		fsys, fh := openRW(t, img)
 		defer fh.Close()
-		root := fsys.Root()
-		f, err := root.Lookup("frag")
-		if err == vfs.ENOENT {
-			f = writeFile(t, root, "frag", nil)
-		} else {
-			require.NoError(t, err)
-		}
-		h, err := f.Open(vfs.O_RDWR)
-		require.NoError(t, err)
+		f, h := openOrCreate(t, fsys.Root(), "frag")
 		want := readAll(t, f)
 		for i := 0; i < n; i++ {
 			// Every other block, backwards, so that no two extents merge
@@ -448,15 +454,7 @@ func TestWriteBlockMap(t *testing.T) {
 	stage := func(writes []int64, size int64, kernel bool) {
 		fsys, fh := openRW(t, img)
 		defer fh.Close()
-		root := fsys.Root()
-		f, err := root.Lookup("map")
-		if err == vfs.ENOENT {
-			f = writeFile(t, root, "map", nil)
-		} else {
-			require.NoError(t, err)
-		}
-		h, err := f.Open(vfs.O_RDWR)
-		require.NoError(t, err)
+		f, h := openOrCreate(t, fsys.Root(), "map")
 		for i, off := range writes {
 			b := bytes.Repeat([]byte{byte(i + 1)}, 1500)
 			_, err := h.WriteAt(b, off)
