@@ -93,13 +93,19 @@ func ext4Img(b *testing.B) string {
 
 // libExt4 mounts the image on a library kernel at /mnt.
 func libExt4(b *testing.B) *mount.FsContext {
-	img := ext4Img(b)
-	c, err := mountkit.Boot()
-	require.NoError(b, err)
-	b.Cleanup(func() { c.Close() })
-	src, err := os.Open(img)
+	src, err := os.Open(ext4Img(b))
 	require.NoError(b, err)
 	defer src.Close()
+	c := libLoopMount(b, src, mount.MS_RDONLY)
+	b.Cleanup(func() { c.Close() })
+	return c
+}
+
+// libLoopMount boots a library kernel, copies src to its /img and mounts
+// that, with flags, at /mnt through a loop device.
+func libLoopMount(b *testing.B, src io.Reader, flags uint64) *mount.FsContext {
+	c, err := mountkit.Boot()
+	require.NoError(b, err)
 	f, err := c.Open("/img", vfs.O_WRONLY|vfs.O_CREAT, 0o644)
 	require.NoError(b, err)
 	_, err = io.Copy(f, src)
@@ -109,17 +115,31 @@ func libExt4(b *testing.B) *mount.FsContext {
 	require.NoError(b, err)
 	require.NoError(b, c.Mknod("/loop0", uint32(vfs.ModeBlockDevice|0o600), dev))
 	require.NoError(b, c.Mkdir("/mnt", 0o755))
-	require.NoError(b, c.Mount("/loop0", "/mnt", "ext4", mount.MS_RDONLY, ""))
+	require.NoError(b, c.Mount("/loop0", "/mnt", "ext4", flags, ""))
 	return c
 }
 
 // kernelExt4 mounts the image read-only from a free loop device in the
 // benchmark thread's private namespace and returns the mount point.
 func kernelExt4(b *testing.B) string {
-	img := ext4Img(b)
 	_, dir := newKernelWorld(b)
-	backing, err := os.Open(img)
+	mnt := filepath.Join(dir, "mnt")
+	umount := kernelLoopMount(b, ext4Img(b), mnt, syscall.MS_RDONLY)
+	b.Cleanup(umount)
+	return mnt
+}
+
+// kernelLoopMount attaches img to a free loop device and mounts it, with
+// flags, on mnt (made if missing); the function returned unmounts it and
+// detaches the device.
+func kernelLoopMount(b *testing.B, img, mnt string, flags uintptr) func() {
+	mode := os.O_RDWR
+	if flags&syscall.MS_RDONLY != 0 {
+		mode = os.O_RDONLY
+	}
+	backing, err := os.OpenFile(img, mode, 0)
 	require.NoError(b, err)
+	defer backing.Close()
 	ctl, err := os.OpenFile("/dev/loop-control", os.O_RDWR, 0)
 	if err != nil {
 		b.Skipf("no loop devices: %v", err)
@@ -127,20 +147,17 @@ func kernelExt4(b *testing.B) string {
 	defer ctl.Close()
 	n, _, e := syscall.Syscall(syscall.SYS_IOCTL, ctl.Fd(), 0x4C82, 0) // LOOP_CTL_GET_FREE
 	require.Zero(b, e)
-	loop, err := os.OpenFile(fmt.Sprintf("/dev/loop%d", n), os.O_RDONLY, 0)
+	loop, err := os.OpenFile(fmt.Sprintf("/dev/loop%d", n), mode, 0)
 	require.NoError(b, err)
 	_, _, e = syscall.Syscall(syscall.SYS_IOCTL, loop.Fd(), 0x4C00, backing.Fd()) // LOOP_SET_FD
 	require.Zero(b, e)
-	backing.Close()
-	mnt := filepath.Join(dir, "mnt")
-	require.NoError(b, os.Mkdir(mnt, 0o755))
-	require.NoError(b, syscall.Mount(loop.Name(), mnt, "ext4", syscall.MS_RDONLY, ""))
-	b.Cleanup(func() {
-		syscall.Unmount(mnt, 0)
+	require.NoError(b, os.MkdirAll(mnt, 0o755))
+	require.NoError(b, syscall.Mount(loop.Name(), mnt, "ext4", flags, ""))
+	return func() {
+		require.NoError(b, syscall.Unmount(mnt, 0))
 		syscall.Syscall(syscall.SYS_IOCTL, loop.Fd(), 0x4C01, 0) // LOOP_CLR_FD
 		loop.Close()
-	})
-	return mnt
+	}
 }
 
 type reader interface {

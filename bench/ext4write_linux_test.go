@@ -3,6 +3,7 @@
 package bench
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/mountkit/mountkit"
 	"github.com/mountkit/mountkit/mount"
 	"github.com/mountkit/mountkit/vfs"
 )
@@ -67,20 +67,7 @@ func ext4EmptyImage(b *testing.B) []byte {
 // libExt4RW boots a library kernel with a fresh copy of the empty image
 // mounted read-write at /mnt.
 func libExt4RW(b *testing.B) *mount.FsContext {
-	img := ext4EmptyImage(b)
-	c, err := mountkit.Boot()
-	require.NoError(b, err)
-	f, err := c.Open("/img", vfs.O_WRONLY|vfs.O_CREAT, 0o644)
-	require.NoError(b, err)
-	_, err = f.Write(img)
-	require.NoError(b, err)
-	require.NoError(b, f.Close())
-	dev, err := c.Losetup("/img")
-	require.NoError(b, err)
-	require.NoError(b, c.Mknod("/loop0", uint32(vfs.ModeBlockDevice|0o600), dev))
-	require.NoError(b, c.Mkdir("/mnt", 0o755))
-	require.NoError(b, c.Mount("/loop0", "/mnt", "ext4", 0, ""))
-	return c
+	return libLoopMount(b, bytes.NewReader(ext4EmptyImage(b)), 0)
 }
 
 // kernelExt4RW mounts a fresh copy of the empty image read-write from a
@@ -89,27 +76,10 @@ func libExt4RW(b *testing.B) *mount.FsContext {
 func kernelExt4RW(b *testing.B, dir string) (string, func()) {
 	img := filepath.Join(dir, "img")
 	require.NoError(b, os.WriteFile(img, ext4EmptyImage(b), 0o644))
-	backing, err := os.OpenFile(img, os.O_RDWR, 0)
-	require.NoError(b, err)
-	defer backing.Close()
-	ctl, err := os.OpenFile("/dev/loop-control", os.O_RDWR, 0)
-	if err != nil {
-		b.Skipf("no loop devices: %v", err)
-	}
-	defer ctl.Close()
-	n, _, e := syscall.Syscall(syscall.SYS_IOCTL, ctl.Fd(), 0x4C82, 0) // LOOP_CTL_GET_FREE
-	require.Zero(b, e)
-	loop, err := os.OpenFile(fmt.Sprintf("/dev/loop%d", n), os.O_RDWR, 0)
-	require.NoError(b, err)
-	_, _, e = syscall.Syscall(syscall.SYS_IOCTL, loop.Fd(), 0x4C00, backing.Fd()) // LOOP_SET_FD
-	require.Zero(b, e)
 	mnt := filepath.Join(dir, "mnt")
-	require.NoError(b, os.MkdirAll(mnt, 0o755))
-	require.NoError(b, syscall.Mount(loop.Name(), mnt, "ext4", 0, ""))
+	umount := kernelLoopMount(b, img, mnt, 0)
 	return mnt, func() {
-		require.NoError(b, syscall.Unmount(mnt, 0))
-		syscall.Syscall(syscall.SYS_IOCTL, loop.Fd(), 0x4C01, 0) // LOOP_CLR_FD
-		loop.Close()
+		umount()
 		os.Remove(img)
 	}
 }

@@ -25,15 +25,7 @@ func TestWriteOnKernelImage(t *testing.T) {
 	if testenv.Emulated() {
 		t.Skip("re-executes its binary under unshare(1)")
 	}
-	var fx fixture
-	for _, x := range fixtures {
-		if x.name == "kernel-4k" {
-			fx = x
-		}
-	}
-	src, err := os.ReadFile(image(t, fx))
-	require.NoError(t, err)
-	c := libBoot(t, src)
+	c := libBoot(t, fixtureImage(t, "kernel-4k"))
 	defer c.Close()
 	put := func(p string, off int64, data string) {
 		f, err := c.Open("/mnt/"+p, vfs.O_WRONLY|vfs.O_CREAT, 0o644)
@@ -77,11 +69,7 @@ func TestWriteOnKernelImage(t *testing.T) {
 	img := filepath.Join(t.TempDir(), "img")
 	require.NoError(t, os.WriteFile(img, libImage(t, c), 0o644))
 	fsck(t, img)
-	want, _ := kernelWalk(t, img)
-	lc, _ := libMount(t, img, "")
-	got, err := walk(libWalker{lc})
-	require.NoError(t, err)
-	require.Equal(t, want, got)
+	kernelAgrees(t, img)
 
 	// The kernel writes on top; the library reads it back.
 	mnt := filepath.Join(t.TempDir(), "mnt")
@@ -90,11 +78,7 @@ func TestWriteOnKernelImage(t *testing.T) {
 	out, err := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	fsck(t, img)
-	want, _ = kernelWalk(t, img)
-	lc, _ = libMount(t, img, "")
-	got, err = walk(libWalker{lc})
-	require.NoError(t, err)
-	require.Equal(t, want, got)
+	kernelAgrees(t, img)
 }
 
 // TestWriteEAInode: on an ea_inode image, the file whose xattr value
@@ -104,15 +88,7 @@ func TestWriteEAInode(t *testing.T) {
 	if !isRoot() {
 		t.Skip("the kernel-written ea_inode image needs root")
 	}
-	var fx fixture
-	for _, x := range fixtures {
-		if x.name == "kernel-ea_inode" {
-			fx = x
-		}
-	}
-	src, err := os.ReadFile(image(t, fx))
-	require.NoError(t, err)
-	c := libBoot(t, src)
+	c := libBoot(t, fixtureImage(t, "kernel-ea_inode"))
 	defer c.Close()
 	require.Equal(t, vfs.EOPNOTSUPP, c.Unlink("/mnt/f65536"))
 	loc, err := c.Resolve("/mnt/f65536", false)
@@ -164,4 +140,17 @@ func TestWriteOverlayUpper(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "img")
 	require.NoError(t, os.WriteFile(p, libImage(t, c), 0o644))
 	fsck(t, p)
+}
+
+// fixtureImage returns the bytes of the fixture called name.
+func fixtureImage(t *testing.T, name string) []byte {
+	for _, fx := range fixtures {
+		if fx.name == name {
+			b, err := os.ReadFile(image(t, fx))
+			require.NoError(t, err)
+			return b
+		}
+	}
+	t.Fatalf("no fixture %s", name)
+	return nil
 }
