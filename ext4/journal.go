@@ -225,15 +225,9 @@ func (f *FS) journalStart(w io.WriterAt, o options) error {
 	if f.sb.compat&compatHasJournal == 0 || o.norecovery {
 		return nil
 	}
-	dev := splitDev{f.dev.r, w}
-	j, err := f.openJournal(dev)
-	if err != nil {
+	if err := f.journalOpen(splitDev{f.dev.r, w}); err != nil {
 		return err
 	}
-	if j.NeedsRecovery() {
-		return vfs.EUCLEAN
-	}
-	f.jnl = &journaled{j: j, dev: dev, on: f.sb.incompat&incompatRecover != 0}
 	f.commit = f.journalCommit
 	return nil
 }

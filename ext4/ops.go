@@ -215,6 +215,23 @@ func (n *node) Link(name string, target vfs.Inode) error {
 	return f.touchDir(n)
 }
 
+// entryToRemove finds name in directory n for Unlink or Rmdir: its
+// entry and its inode.
+func (n *node) entryToRemove(name string) (entryLoc, *node, error) {
+	if err := n.dirOp(name); err != nil {
+		return entryLoc{}, nil, err
+	}
+	l, err := n.f.findEntry(n, name)
+	if err != nil {
+		return entryLoc{}, nil, err
+	}
+	c, err := n.f.inode(l.ino)
+	if err != nil {
+		return entryLoc{}, nil, err
+	}
+	return l, c, nil
+}
+
 // Unlink removes a non-directory's name; the inode goes with its last
 // link once no open file holds it.
 func (n *node) Unlink(name string) error {
@@ -222,14 +239,7 @@ func (n *node) Unlink(name string) error {
 	f.wmu.Lock()
 	defer f.wmu.Unlock()
 	defer f.maybeFlush()
-	if err := n.dirOp(name); err != nil {
-		return err
-	}
-	l, err := f.findEntry(n, name)
-	if err != nil {
-		return err
-	}
-	c, err := f.inode(l.ino)
+	l, c, err := n.entryToRemove(name)
 	if err != nil {
 		return err
 	}
@@ -286,14 +296,7 @@ func (n *node) Rmdir(name string) error {
 	f := n.f
 	f.wmu.Lock()
 	defer f.wmu.Unlock()
-	if err := n.dirOp(name); err != nil {
-		return err
-	}
-	l, err := f.findEntry(n, name)
-	if err != nil {
-		return err
-	}
-	c, err := f.inode(l.ino)
+	l, c, err := n.entryToRemove(name)
 	if err != nil {
 		return err
 	}
